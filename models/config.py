@@ -1,0 +1,88 @@
+"""Engine declarations: the `[[engine]]` tables of the engines TOML file, validated."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from models.errors import ConfigError
+
+# kind -> "module:Class", imported only when an engine of that kind is built, so that
+# declaring Apertium alone never imports torch.
+ENGINE_KINDS: dict[str, str] = {
+    "apertium": "models.apertium:ApertiumEngine",
+    "transformers": "models.transformers_engine:TransformersEngine",
+    "ctranslate2": "models.ct2:CTranslate2Engine",
+}
+
+
+class EngineSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    kind: str
+    # "en-es" style pairs; ["auto"] asks the engine for everything it can serve (Apertium: the
+    # installed modes; neural: the languages the model declares).
+    pairs: tuple[str, ...] = ("auto",)
+    # A local folder, or a hub id (downloaded only when allow_download is true).
+    model: str | None = None
+    allow_download: bool = False
+    family: Literal["auto", "marian", "nllb", "m2m100"] = "auto"
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    compute_type: str = "auto"  # CTranslate2: auto = int8 on CPU, int8_float16 on CUDA
+    max_batch_size: int = Field(default=32, ge=1, le=4096)
+    max_batch_tokens: int = Field(default=4096, ge=16)
+    beam_size: int = Field(default=4, ge=1, le=16)
+    max_length: int = Field(default=256, ge=8, le=4096)
+    threads: int = Field(default=0, ge=0)  # 0 = let the engine fit the host
+    # Apertium only.
+    modes_dir: str = "/usr/share/apertium/modes"
+    processes: int = Field(default=1, ge=1, le=16)
+    timeout_s: float = Field(default=30.0, gt=0)
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, v: str) -> str:
+        if v not in ENGINE_KINDS:
+            raise ValueError(f"unknown engine kind {v!r}; valid kinds: {', '.join(sorted(ENGINE_KINDS))}")
+        return v
+
+    @field_validator("pairs", mode="before")
+    @classmethod
+    def _pairs(cls, v: object) -> object:
+        return (v,) if isinstance(v, str) else v
+
+
+def parse_engine_specs(data: dict, source: str = "engines file") -> list[EngineSpec]:
+    tables = data.get("engine")
+    if not isinstance(tables, list) or not tables:
+        raise ConfigError(f"{source}: declare at least one [[engine]] table")
+    specs: list[EngineSpec] = []
+    for i, table in enumerate(tables):
+        try:
+            specs.append(EngineSpec.model_validate(table))
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'engine'}: {e['msg'].removeprefix('Value error, ')}"
+                for e in exc.errors()
+            )
+            label = table.get("name", f"#{i + 1}") if isinstance(table, dict) else f"#{i + 1}"
+            raise ConfigError(f"{source}: engine {label}: {problems}") from None
+    names = [s.name for s in specs]
+    dupes = {n for n in names if names.count(n) > 1}
+    if dupes:
+        raise ConfigError(f"{source}: engine names must be unique, repeated: {', '.join(sorted(dupes))}")
+    return specs
+
+
+def load_engine_specs(path: Path) -> list[EngineSpec]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"engines file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"engines file {path} is not valid TOML: {exc}") from None
+    return parse_engine_specs(data, str(path))
