@@ -1,0 +1,48 @@
+"""The FastAPI app: wiring only. Routes live in gateway/routers, state in gateway/services."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Callable
+
+from fastapi import FastAPI
+
+from gateway.errors import install_error_handlers
+from gateway.limits import BodySizeLimit
+from gateway.routers import detect, keys, meta, translate
+from gateway.services import Services, open_services
+from gateway.settings import Settings, load_settings
+
+log = logging.getLogger("tonegate")
+
+ServicesFactory = Callable[[Settings], AbstractAsyncContextManager[Services]]
+
+
+def create_app(settings: Settings | None = None, services_factory: ServicesFactory = open_services) -> FastAPI:
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with services_factory(settings) as services:
+            app.state.services = services
+            if services.first_admin_key:
+                log.warning(
+                    "\n\n  First start: an admin API key was created. It is shown only this once:\n\n"
+                    "    %s\n\n  Create more with `tonegate keys create --role editor`.\n",
+                    services.first_admin_key,
+                )
+            yield
+
+    app = FastAPI(
+        title="Tonegate",
+        version="0.1.0",
+        summary="Self-hosted translation gateway for customer support",
+        lifespan=lifespan,
+    )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    install_error_handlers(app)
+    for router in (translate.router, detect.router, meta.router, keys.router):
+        app.include_router(router)
+    return app

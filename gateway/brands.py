@@ -1,0 +1,71 @@
+"""Brands as plain settings stored in Redis (JSON). Glossaries and tone build on this."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from redis.asyncio import Redis
+
+from models.errors import UnknownLanguage
+from models.langcodes import normalize
+
+_KEY = "tonegate:brand:"
+BRAND_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+class Brand(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    display_name: str = ""
+    # Languages the brand serves: detection is restricted to them.
+    languages: list[str] = Field(default_factory=list)
+    agent_lang: str = "en"
+    review_below: float | None = Field(default=None, ge=0.0, le=1.0)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not BRAND_NAME.match(v):
+            raise ValueError("brand names use a-z, 0-9, '-' and '_' (at most 64 characters)")
+        return v
+
+    @field_validator("languages")
+    @classmethod
+    def _languages(cls, v: list[str]) -> list[str]:
+        try:
+            return list(dict.fromkeys(normalize(code) for code in v))
+        except UnknownLanguage as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("agent_lang")
+    @classmethod
+    def _agent_lang(cls, v: str) -> str:
+        try:
+            return normalize(v)
+        except UnknownLanguage as exc:
+            raise ValueError(str(exc)) from None
+
+
+DEMO_BRAND = Brand(
+    name="demo",
+    display_name="Demo Outfitters",
+    languages=["en", "es", "fr", "pt", "it", "ca", "de"],
+    agent_lang="en",
+)
+
+
+class BrandStore:
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+
+    async def get(self, name: str) -> Brand | None:
+        raw = await self.redis.get(_KEY + name)
+        return Brand.model_validate_json(raw) if raw else None
+
+    async def put(self, brand: Brand) -> None:
+        await self.redis.set(_KEY + brand.name, brand.model_dump_json())
+
+    async def add_if_missing(self, brand: Brand) -> bool:
+        return bool(await self.redis.set(_KEY + brand.name, brand.model_dump_json(), nx=True))

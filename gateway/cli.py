@@ -1,0 +1,278 @@
+"""The `tonegate` command: serve the API, translate and detect from the shell, manage keys."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import asdict
+from typing import Annotated, Optional
+
+import anyio
+import typer
+from rich.console import Console
+
+from gateway.errors import GatewayError, SettingsError
+from gateway.settings import Settings, load_settings
+from models.errors import ModelError
+
+app = typer.Typer(
+    help="Tonegate: a self-hosted translation gateway for customer support.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+keys_app = typer.Typer(help="Create, list and revoke API keys (roles: helpdesk ⊂ editor ⊂ admin).", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+err = Console(stderr=True)
+out = Console(highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def _friendly_errors() -> Iterator[None]:
+    """Turn configuration and input errors into one readable line and exit code 2."""
+    try:
+        yield
+    except (GatewayError, ModelError) as exc:
+        err.print(f"[bold red]error:[/] {getattr(exc, 'message', None) or exc}")
+        raise typer.Exit(2) from None
+
+
+def _settings(**overrides: object) -> Settings:
+    with _friendly_errors():
+        return load_settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def _logging(level: str) -> None:
+    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="address to listen on [default: TONEGATE_HOST or 127.0.0.1]")] = None,
+    port: Annotated[Optional[int], typer.Option(help="port [default: TONEGATE_PORT or 8000]")] = None,
+) -> None:
+    """Serve the v1 HTTP API (with an embedded Redis unless TONEGATE_REDIS_URL is set)."""
+    import uvicorn
+
+    from gateway.app import create_app
+
+    settings = _settings(host=host, port=port)
+    _logging(settings.log_level)
+    with _friendly_errors():
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level,
+                    log_config=None)
+
+
+@asynccontextmanager
+async def _local_pipeline(settings: Settings) -> AsyncIterator[object]:
+    """The same pipeline the server runs, without Redis (no brands or conversation memory)."""
+    from gateway.pipeline import Pipeline
+    from gateway.services import load_detector, load_registry
+
+    registry = await anyio.to_thread.run_sync(load_registry, settings)
+    try:
+        detector = await anyio.to_thread.run_sync(load_detector, settings)
+        yield Pipeline(registry, detector, None, settings.review_below)
+    finally:
+        registry.close()
+
+
+def _translation_dict(t) -> dict:
+    from gateway.routers.translate import translation_out
+
+    return translation_out(t).model_dump()
+
+
+def _read_jobs(lines: list[str], default_to: str | None, default_from: str | None) -> list[tuple[str, str, str | None]]:
+    jobs = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise typer.BadParameter(f"stdin line {n} is not JSON: {exc}") from None
+        if isinstance(item, str):
+            item = {"text": item}
+        if not isinstance(item, dict) or not isinstance(item.get("text"), str) or not item["text"].strip():
+            raise typer.BadParameter(f'stdin line {n}: expected {{"text": "...", "target_lang": "es"}} or a JSON string')
+        target = item.get("target_lang") or default_to
+        if not target:
+            raise typer.BadParameter(f"stdin line {n}: no target_lang and no --to")
+        jobs.append((item["text"], target, item.get("source_lang") or default_from))
+    return jobs
+
+
+@app.command()
+def translate(
+    text: Annotated[Optional[list[str]], typer.Argument(help="text(s) to translate; none: read JSON lines from stdin")] = None,
+    to: Annotated[Optional[str], typer.Option("--to", "-t", help="target language, e.g. es")] = None,
+    source: Annotated[Optional[str], typer.Option("--from", "-f", help="source language (default: detect)")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="text | html | markdown")] = "text",
+    as_json: Annotated[bool, typer.Option("--json", help="print the whole result as JSON")] = False,
+    batch_size: Annotated[int, typer.Option(help="texts per batch when reading stdin", min=1)] = 64,
+) -> None:
+    """Translate text given as arguments, or JSON lines on stdin ({"text": ..., "target_lang": ...}) as one batch."""
+    from gateway.pipeline import TranslateJob
+
+    if fmt not in ("text", "html", "markdown"):
+        raise typer.BadParameter("--format must be text, html or markdown")
+    if text:
+        if not to:
+            raise typer.BadParameter("--to is required, e.g. --to es")
+        jobs = [(t, to, source) for t in text]
+        from_stdin = False
+    else:
+        if sys.stdin.isatty():
+            raise typer.BadParameter("give a text, or pipe JSON lines into stdin")
+        jobs = _read_jobs(sys.stdin.read().splitlines(), to, source)
+        from_stdin = True
+    settings = _settings()
+    _logging("warning")
+
+    async def run() -> list[dict]:
+        async with _local_pipeline(settings) as pipeline:
+            results: list[dict] = []
+            # Jobs sharing a target and source go to the engine together, in batches.
+            from rich.progress import Progress
+
+            with Progress(console=err, transient=True, disable=not (from_stdin and err.is_terminal)) as bar:
+                task = bar.add_task("translating", total=len(jobs))
+                for lo in range(0, len(jobs), batch_size):
+                    chunk = jobs[lo : lo + batch_size]
+                    keyed: dict[tuple[str, str | None], list[int]] = {}
+                    for i, (_, tgt, src) in enumerate(chunk):
+                        keyed.setdefault((tgt, src), []).append(i)
+                    chunk_out: list[dict | None] = [None] * len(chunk)
+                    for (tgt, src), idxs in keyed.items():
+                        done = await pipeline.translate(TranslateJob(tuple(chunk[i][0] for i in idxs), tgt, src, fmt=fmt))
+                        for i, t in zip(idxs, done, strict=True):
+                            chunk_out[i] = _translation_dict(t)
+                    results.extend(r for r in chunk_out if r is not None)
+                    bar.advance(task, len(chunk))
+            return results
+
+    with _friendly_errors():
+        results = anyio.run(run)
+    for r in results:
+        if as_json or from_stdin:
+            out.print(json.dumps(r, ensure_ascii=False), markup=False)
+        else:
+            out.print(r["text"], markup=False)
+
+
+@app.command()
+def detect(
+    text: Annotated[list[str], typer.Argument(help="text(s) to identify")],
+    candidates: Annotated[Optional[str], typer.Option(help="comma-separated languages to choose from, e.g. en,fr,de")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the whole result as JSON")] = False,
+) -> None:
+    """Print the language of each text and the detector's confidence."""
+    from gateway.services import load_detector
+
+    settings = _settings()
+    with _friendly_errors():
+        detector = load_detector(settings)
+        cands = [c.strip() for c in candidates.split(",") if c.strip()] if candidates else None
+        found = detector.detect(list(text), cands)
+    for d in found:
+        if as_json:
+            out.print(json.dumps({**asdict(d), "alternatives": [{"lang": l, "confidence": c} for l, c in d.alternatives]}),
+                      markup=False)
+        elif d.lang is None:
+            out.print(f"unknown\t{d.reason}", markup=False)
+        else:
+            out.print(f"{d.lang}\t{d.confidence:.2f}", markup=False)
+
+
+@asynccontextmanager
+async def _redis(settings: Settings) -> AsyncIterator[object]:
+    """The configured Redis; else the embedded one in the data folder (started for this command if not running)."""
+    from redis.asyncio import Redis
+
+    from gateway.embedded_redis import EmbeddedRedis
+
+    embedded = None
+    url = settings.redis_url
+    if url is None:
+        embedded = EmbeddedRedis(settings.data_dir, binary=settings.redis_server)
+        url = embedded.url
+        probe = Redis.from_url(url)
+        try:
+            await probe.ping()
+            embedded = None  # `tonegate serve` is running: use its Redis
+        except Exception:
+            await anyio.to_thread.run_sync(embedded.start)
+        finally:
+            await probe.aclose()
+    client = Redis.from_url(url)
+    try:
+        await client.ping()
+    except Exception as exc:
+        raise SettingsError(f"TONEGATE_REDIS_URL: cannot reach Redis at {url}: {exc}") from None
+    try:
+        yield client
+    finally:
+        await client.aclose()
+        if embedded is not None:
+            embedded.stop()
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[str, typer.Option(help="helpdesk | editor | admin")] = "helpdesk",
+    label: Annotated[str, typer.Option(help="a note to recognise the key by")] = "",
+) -> None:
+    """Create an API key and print it (shown once; only its hash is stored)."""
+    from gateway.keys import KeyStore, Role
+
+    if role not in Role.__members__:
+        raise typer.BadParameter("--role must be helpdesk, editor or admin")
+    settings = _settings()
+
+    async def run() -> tuple[str, str]:
+        async with _redis(settings) as redis:
+            key, token = await KeyStore(redis).create(Role(role), label, created_by="cli")
+            return key.id, token
+
+    with _friendly_errors():
+        key_id, token = anyio.run(run)
+    err.print(f"created {role} key {key_id}; store it now, it is not shown again:")
+    out.print(token, markup=False)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List API keys (ids, roles and labels; never the keys themselves)."""
+    from gateway.keys import KeyStore
+
+    settings = _settings()
+
+    async def run():
+        async with _redis(settings) as redis:
+            return await KeyStore(redis).list()
+
+    with _friendly_errors():
+        for k in anyio.run(run):
+            out.print(f"{k.id}\t{k.role.value}\t{k.label}", markup=False)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="the key's id (from `tonegate keys list`)")]) -> None:
+    """Revoke an API key at once."""
+    from gateway.keys import KeyStore
+
+    settings = _settings()
+
+    async def run() -> bool:
+        async with _redis(settings) as redis:
+            return await KeyStore(redis).revoke(key_id)
+
+    with _friendly_errors():
+        if not anyio.run(run):
+            err.print(f"[bold red]error:[/] no API key with id {key_id!r}")
+            raise typer.Exit(1)
+    err.print(f"revoked {key_id}")

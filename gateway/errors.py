@@ -1,0 +1,140 @@
+"""One error root for the gateway, and the single place that turns errors into HTTP answers."""
+
+from __future__ import annotations
+
+import logging
+from typing import ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from models.errors import ConfigError, EngineFailure, ModelError, UnknownLanguage, UnsupportedPair
+
+log = logging.getLogger(__name__)
+
+
+class GatewayError(Exception):
+    status: ClassVar[int] = 500
+    type: ClassVar[str] = "internal_error"
+
+    def __init__(self, message: str, *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.headers = headers
+
+
+class SettingsError(GatewayError):
+    type = "settings_error"
+
+
+class BadRequest(GatewayError):
+    status, type = 400, "bad_request"
+
+
+class InvalidInput(GatewayError):
+    status, type = 422, "invalid_input"
+
+
+class Unauthorized(GatewayError):
+    status, type = 401, "unauthorized"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, headers={"WWW-Authenticate": "Bearer"})
+
+
+class Forbidden(GatewayError):
+    status, type = 403, "forbidden"
+
+
+class NotFound(GatewayError):
+    status, type = 404, "not_found"
+
+
+class Conflict(GatewayError):
+    status, type = 409, "conflict"
+
+
+class PayloadTooLarge(GatewayError):
+    status, type = 413, "payload_too_large"
+
+
+class UnsupportedMediaType(GatewayError):
+    status, type = 415, "unsupported_media_type"
+
+
+class Overloaded(GatewayError):
+    status, type = 429, "overloaded"
+
+    def __init__(self, message: str, retry_after_s: int = 1) -> None:
+        super().__init__(message, headers={"Retry-After": str(retry_after_s)})
+
+
+class Unavailable(GatewayError):
+    status, type = 503, "unavailable"
+
+
+def _model_status(exc: ModelError) -> tuple[int, str]:
+    if isinstance(exc, UnsupportedPair):
+        return 422, "unsupported_pair"
+    if isinstance(exc, UnknownLanguage):
+        return 422, "unknown_language"
+    if isinstance(exc, EngineFailure):
+        return 503, "engine_failure"
+    if isinstance(exc, ConfigError):
+        return 500, "configuration_error"
+    return 500, "model_error"
+
+
+def error_body(type_: str, message: str) -> dict:
+    return {"error": {"type": type_, "message": message}}
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p != "body"]
+        where = ".".join(loc) or "body"
+        if err.get("type") == "json_invalid":
+            return "the request body is not valid JSON: " + str(err.get("ctx", {}).get("error", "parse error"))
+        parts.append(f"{where}: {err.get('msg')}")
+    return "; ".join(parts) or "invalid request"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(GatewayError)
+    async def _gateway(request: Request, exc: GatewayError) -> JSONResponse:
+        if exc.status >= 500:
+            log.error("%s %s: %s", request.method, request.url.path, exc.message)
+        return JSONResponse(error_body(exc.type, exc.message), status_code=exc.status, headers=exc.headers)
+
+    @app.exception_handler(ModelError)
+    async def _model(request: Request, exc: ModelError) -> JSONResponse:
+        status, type_ = _model_status(exc)
+        if status >= 500:
+            log.error("%s %s: %s", request.method, request.url.path, exc)
+        return JSONResponse(error_body(type_, str(exc)), status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        invalid_json = any(e.get("type") == "json_invalid" for e in exc.errors())
+        return JSONResponse(
+            error_body("invalid_json" if invalid_json else "invalid_input", _validation_message(exc)),
+            status_code=400 if invalid_json else 422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        types = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+        message = "no such endpoint" if exc.status_code == 404 and exc.detail == "Not Found" else str(exc.detail)
+        return JSONResponse(
+            error_body(types.get(exc.status_code, "http_error"), message),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse(error_body("internal_error", "internal error; see the gateway log"), status_code=500)

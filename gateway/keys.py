@@ -1,0 +1,106 @@
+"""API keys: shown once, stored as SHA-256 digests in Redis, each with a role."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+
+from redis.asyncio import Redis
+
+_KEY_PREFIX = "tg"
+_REDIS_KEY = "tonegate:apikey:"
+_REDIS_INDEX = "tonegate:apikeys"
+
+
+class Role(StrEnum):
+    helpdesk = "helpdesk"
+    editor = "editor"
+    admin = "admin"
+
+    def allows(self, needed: Role) -> bool:
+        """helpdesk ⊂ editor ⊂ admin: a role may do everything the roles below it may."""
+        order = [Role.helpdesk, Role.editor, Role.admin]
+        return order.index(self) >= order.index(needed)
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    id: str
+    role: Role
+    label: str
+    created_at: float
+    created_by: str
+
+
+def _digest(token: str) -> str:
+    # Keys carry 190+ bits of randomness, so a fast hash is safe (no password stretching needed).
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class KeyStore:
+    def __init__(self, redis: Redis, bootstrap_admin_key: str | None = None) -> None:
+        self.redis = redis
+        self._bootstrap = _digest(bootstrap_admin_key) if bootstrap_admin_key else None
+
+    async def create(self, role: Role, label: str = "", created_by: str = "cli") -> tuple[ApiKey, str]:
+        key_id = secrets.token_hex(6)
+        token = f"{_KEY_PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
+        key = ApiKey(id=key_id, role=role, label=label, created_at=time.time(), created_by=created_by)
+        record = {**asdict(key), "role": role.value, "digest": _digest(token)}
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(_REDIS_KEY + key_id, json.dumps(record))
+            pipe.sadd(_REDIS_INDEX, key_id)
+            await pipe.execute()
+        return key, token
+
+    async def revoke(self, key_id: str) -> bool:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(_REDIS_KEY + key_id)
+            pipe.srem(_REDIS_INDEX, key_id)
+            deleted, _ = await pipe.execute()
+        return bool(deleted)
+
+    async def list(self) -> list[ApiKey]:
+        ids = sorted(k.decode() if isinstance(k, bytes) else k for k in await self.redis.smembers(_REDIS_INDEX))
+        records = await self.redis.mget([_REDIS_KEY + i for i in ids]) if ids else []
+        return [self._load(r) for r in records if r]
+
+    async def count(self, role: Role | None = None) -> int:
+        return sum(1 for k in await self.list() if role is None or k.role == role)
+
+    async def authenticate(self, token: str) -> ApiKey | None:
+        digest = _digest(token)
+        if self._bootstrap and hmac.compare_digest(digest, self._bootstrap):
+            return ApiKey(id="bootstrap", role=Role.admin, label="TONEGATE_ADMIN_KEY", created_at=0, created_by="settings")
+        parts = token.split("_", 2)
+        if len(parts) != 3 or parts[0] != _KEY_PREFIX:
+            return None
+        raw = await self.redis.get(_REDIS_KEY + parts[1])
+        if raw is None:
+            return None
+        record = json.loads(raw)
+        if not hmac.compare_digest(digest, record["digest"]):
+            return None
+        return self._load(raw)
+
+    async def ensure_admin(self) -> str | None:
+        """Create the first admin key when none exists; returns the token to show once, or None."""
+        if self._bootstrap:
+            return None
+        # SET NX makes this safe when several API processes start at once against one Redis.
+        if not await self.redis.set("tonegate:admin-bootstrapped", "1", nx=True):
+            return None
+        if await self.count(Role.admin):
+            return None
+        _, token = await self.create(Role.admin, label="first admin key", created_by="first start")
+        return token
+
+    @staticmethod
+    def _load(raw: bytes | str) -> ApiKey:
+        r = json.loads(raw)
+        return ApiKey(id=r["id"], role=Role(r["role"]), label=r["label"], created_at=r["created_at"], created_by=r["created_by"])

@@ -1,0 +1,201 @@
+"""One message through the gateway: detect, protect, translate, restore, score.
+
+Routers and workers call `Pipeline.translate`; it composes models/ and glossary/ and holds no
+state of its own beyond the services it was given.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import anyio
+
+from gateway.brands import Brand
+from gateway.confidence import PENALTY, Confidence, Signal, combine, engine_signals
+from gateway.conversations import ConversationLanguages
+from gateway.errors import InvalidInput
+from glossary.protect import Masked, protect, restore
+from glossary.segment import join, split
+from models.base import Hypothesis
+from models.langcodes import normalize
+from models.langid import Detection, LanguageDetector
+from models.registry import EngineRegistry, Route
+
+Format = Literal["text", "html", "markdown"]
+
+
+@dataclass(frozen=True, slots=True)
+class TranslateJob:
+    texts: tuple[str, ...]
+    target: str
+    source: str | None = None
+    brand: Brand | None = None
+    fmt: Format = "text"
+    conversation_id: str | None = None
+    locale: str | None = None  # the customer's locale, the last resort for short texts
+
+
+@dataclass(frozen=True, slots=True)
+class Translation:
+    text: str
+    source_lang: str | None
+    target_lang: str
+    engine: str
+    confidence: Confidence
+    needs_review: bool
+    detection: Detection | None = None
+    terms: tuple[dict, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class _Source:
+    lang: str | None  # None: nothing to translate (no letters)
+    detection: Detection | None
+    signals: tuple[Signal, ...] = ()
+
+
+class Pipeline:
+    def __init__(
+        self,
+        registry: EngineRegistry,
+        detector: LanguageDetector,
+        conversations: ConversationLanguages | None,
+        review_below: float,
+    ) -> None:
+        self.registry = registry
+        self.detector = detector
+        self.conversations = conversations
+        self.review_below = review_below
+
+    async def detect(self, texts: Sequence[str], candidates: Sequence[str] | None = None) -> list[Detection]:
+        return await anyio.to_thread.run_sync(self.detector.detect, list(texts), candidates)
+
+    async def translate(self, job: TranslateJob) -> list[Translation]:
+        target = normalize(job.target)
+        sources = await self._sources(job)
+        threshold = job.brand.review_below if job.brand and job.brand.review_below is not None else self.review_below
+        out: list[Translation | None] = [None] * len(job.texts)
+        groups: dict[str, list[int]] = defaultdict(list)
+        for i, src in enumerate(sources):
+            if src.lang is None or src.lang == target:
+                out[i] = self._unchanged(job.texts[i], src, target)
+            else:
+                groups[src.lang].append(i)
+        # Check every route before any work, so a bad pair fails the request cleanly.
+        routes = {lang: self.registry.route(lang, target) for lang in groups}
+
+        async def run_group(lang: str, idxs: list[int]) -> None:
+            texts = [job.texts[i] for i in idxs]
+            done = await anyio.to_thread.run_sync(self._translate_group, texts, lang, target, job.fmt, routes[lang])
+            for i, (text, conf) in zip(idxs, done, strict=True):
+                conf = combine_with_source(conf, sources[i].signals)
+                out[i] = Translation(
+                    text=text, source_lang=lang, target_lang=target, engine=routes[lang].label,
+                    confidence=conf, needs_review=conf.value < threshold, detection=sources[i].detection,
+                )
+
+        # Different source languages usually mean different engines: let them work side by side.
+        async with anyio.create_task_group() as tg:
+            for lang, idxs in groups.items():
+                tg.start_soon(run_group, lang, idxs)
+        return [t for t in out if t is not None]
+
+    def _unchanged(self, text: str, src: _Source, target: str) -> Translation:
+        if src.lang is None:
+            signal = Signal("no_letters", "nothing to translate: the text has no letters")
+        else:
+            signal = Signal("same_language", f"the text is already in {target}")
+        return Translation(
+            text=text, source_lang=src.lang, target_lang=target, engine="none",
+            confidence=combine(1.0, (), (signal,)), needs_review=False, detection=src.detection,
+        )
+
+    async def _sources(self, job: TranslateJob) -> list[_Source]:
+        if job.source:
+            lang = normalize(job.source)
+            if job.conversation_id and self.conversations:
+                await self.conversations.remember(job.conversation_id, lang)
+            return [_Source(lang, None) for _ in job.texts]
+        candidates = job.brand.languages if job.brand and job.brand.languages else None
+        detections = await self.detect(job.texts, candidates)
+        remembered = None
+        if job.conversation_id and self.conversations:
+            remembered = await self.conversations.get(job.conversation_id)
+        locale = normalize(job.locale) if job.locale else None
+        sources = []
+        for i, d in enumerate(detections):
+            if d.lang is not None:
+                sources.append(_Source(d.lang, d))
+            elif d.reason == "no_letters":
+                sources.append(_Source(None, d))
+            elif remembered or locale:
+                why = "the conversation's language" if remembered else "the customer's locale"
+                sources.append(_Source(remembered or locale, d, (Signal("language_fallback", f"too short to detect; used {why}"),)))
+            elif d.alternatives:
+                guess = d.alternatives[0][0]
+                sources.append(_Source(guess, d, (Signal(
+                    "language_guessed", f"too short to detect reliably; guessed {guess}", 0.7),)))
+            else:
+                raise InvalidInput(
+                    f"could not tell the language of text[{i}]; pass source_lang, a conversation_id "
+                    "with earlier messages, or the customer's locale"
+                )
+        confident = [s.lang for s in sources if s.detection and s.detection.lang]
+        if job.conversation_id and self.conversations and confident:
+            await self.conversations.remember(job.conversation_id, confident[-1])
+        return sources
+
+    def _translate_group(
+        self, texts: list[str], source: str, target: str, fmt: Format, route: Route
+    ) -> list[tuple[str, Confidence]]:
+        """Blocking: protect, split and translate all texts of one language pair as one batch."""
+        masked = [protect(t, fmt) for t in texts]
+        pieces = [split(m.text, source) for m in masked]
+        flat = [s for p in pieces for s in p.sentences]
+        hyps, _ = self.registry.translate(flat, source, target) if flat else ([], route)
+        results = []
+        pos = 0
+        for text, m, p in zip(texts, masked, pieces, strict=True):
+            mine = hyps[pos : pos + len(p.sentences)]
+            pos += len(p.sentences)
+            joined = join(p, [h.text for h in mine])
+            restored = restore(joined, m)
+            results.append((restored.text, _score(text, restored, m, mine, route)))
+        return results
+
+
+def combine_with_source(conf: Confidence, extra: Sequence[Signal]) -> Confidence:
+    """Add what language detection found (a guessed or borrowed source language)."""
+    return combine(conf.value, conf.signals, extra) if extra else conf
+
+
+def _score(source: str, restored, masked: Masked, hyps: Sequence[Hypothesis], route: Route) -> Confidence:
+    # Weight each sentence's score by its length: one doubtful word in a long reply matters less.
+    weights = [max(1, len(h.text.split())) for h in hyps]
+    score = sum(w * h.score for w, h in zip(weights, hyps, strict=True)) / sum(weights) if hyps else 0.0
+    details: dict[str, float] = defaultdict(float)
+    for h in hyps:
+        for k, v in h.details.items():
+            details[k] += v
+    base, base_signals = engine_signals(score, dict(details))
+    problems: list[Signal] = []
+    if restored.lost:
+        shown = ", ".join(repr(s.text) for s in restored.lost[:5])
+        problems.append(Signal("mask_lost", f"the engine dropped protected text {shown}"
+                               + ("; it was put back" if restored.repaired else ""), PENALTY["mask_lost"]))
+    if restored.duplicated:
+        shown = ", ".join(repr(s.text) for s in restored.duplicated[:5])
+        problems.append(Signal("mask_duplicated", f"the engine repeated protected text {shown}; extra copies removed",
+                               PENALTY["mask_duplicated"]))
+    if route.pivots:
+        problems.append(Signal("pivot", f"translated through {', '.join(route.pivots)}",
+                               PENALTY["pivot"] ** len(route.pivots)))
+    out = restored.text.strip()
+    if source.strip() and not out:
+        problems.append(Signal("empty_output", "the engine returned nothing", PENALTY["empty_output"]))
+    elif out == source.strip() and any(ch.isalpha() for ch in masked.text):
+        problems.append(Signal("untranslated", "the output is identical to the source", PENALTY["untranslated"]))
+    return combine(base, base_signals, problems)

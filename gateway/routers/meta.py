@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from gateway.deps import HelpdeskKey, ServicesDep
+from gateway.schemas import LanguagesResponse, PairOut
+from models.langcodes import english_name
+
+router = APIRouter(tags=["meta"])
+
+
+@router.get("/v1/languages", response_model=LanguagesResponse)
+async def languages(services: ServicesDep, key: HelpdeskKey) -> LanguagesResponse:
+    routes = services.registry.routes
+    pairs = [
+        PairOut(source=p.source, target=p.target, engine=r.label, pivots=list(r.pivots))
+        for p, r in sorted(routes.items(), key=lambda kv: (len(kv[1].hops), str(kv[0])))
+    ]
+    langs = sorted(services.registry.languages())
+    return LanguagesResponse(
+        pairs=pairs,
+        languages=[{"code": c, "name": english_name(c)} for c in langs],
+        detectable=sorted(services.detector.default_languages),
+    )
+
+
+@router.get("/healthz")
+async def healthz() -> dict:
+    """Liveness: the process answers. Readiness (engines, Redis) is /readyz."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(request: Request) -> JSONResponse:
+    services = getattr(request.app.state, "services", None)
+    checks: dict[str, str] = {}
+    if services is None:
+        return JSONResponse({"status": "starting", "checks": {"engines": "loading", "redis": "connecting"}}, 503)
+    try:
+        await services.redis.ping()
+        checks["redis"] = "ok"
+    except Exception as exc:  # reported, not raised: readiness is the answer
+        checks["redis"] = f"unreachable: {exc}"
+    checks["engines"] = "ok" if services.registry.routes else "no language pairs loaded"
+    ready = all(v == "ok" for v in checks.values())
+    return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks}, 200 if ready else 503)

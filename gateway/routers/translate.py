@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from gateway.deps import HelpdeskKey, JsonBody, ServicesDep, load_brand
+from gateway.errors import InvalidInput, PayloadTooLarge
+from gateway.pipeline import TranslateJob, Translation
+from gateway.schemas import DetectionOut, SignalOut, TranslateRequest, TranslateResponse, TranslationOut
+from models.langid import Detection
+
+router = APIRouter(tags=["translate"])
+
+
+def detection_out(d: Detection) -> DetectionOut:
+    return DetectionOut(
+        lang=d.lang,
+        confidence=round(d.confidence, 4),
+        alternatives=[{"lang": lang, "confidence": round(c, 4)} for lang, c in d.alternatives],
+        reason=d.reason,
+    )
+
+
+def translation_out(t: Translation) -> TranslationOut:
+    return TranslationOut(
+        text=t.text,
+        source_lang=t.source_lang,
+        target_lang=t.target_lang,
+        engine=t.engine,
+        confidence=t.confidence.value,
+        band=t.confidence.band,
+        needs_review=t.needs_review,
+        signals=[SignalOut(name=s.name, detail=s.detail) for s in t.confidence.signals],
+        terms=list(t.terms),
+        detected=detection_out(t.detection) if t.detection else None,
+    )
+
+
+@router.post("/v1/translate", response_model=TranslateResponse, dependencies=[JsonBody])
+async def translate(body: TranslateRequest, services: ServicesDep, key: HelpdeskKey) -> TranslateResponse:
+    texts = [body.text] if isinstance(body.text, str) else body.text
+    limits = services.settings
+    if len(texts) > limits.max_texts:
+        raise InvalidInput(f"at most {limits.max_texts} texts per request; split the batch")
+    for i, t in enumerate(texts):
+        if len(t) > limits.max_text_chars:
+            raise PayloadTooLarge(
+                f"text[{i}] has {len(t)} characters; the limit is {limits.max_text_chars} (TONEGATE_MAX_TEXT_CHARS)"
+            )
+    brand = await load_brand(services, body.brand)
+    job = TranslateJob(
+        texts=tuple(texts), target=body.target_lang, source=body.source_lang, brand=brand,
+        fmt=body.format, conversation_id=body.conversation_id, locale=body.locale,
+    )
+    results = await services.pipeline.translate(job)
+    return TranslateResponse(translations=[translation_out(t) for t in results])

@@ -1,0 +1,96 @@
+"""Everything stateful the gateway needs, built once at start and closed at shutdown."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+import anyio
+from redis.asyncio import Redis
+
+from gateway.brands import DEMO_BRAND, BrandStore
+from gateway.conversations import ConversationLanguages
+from gateway.embedded_redis import EmbeddedRedis
+from gateway.errors import SettingsError
+from gateway.keys import KeyStore
+from gateway.pipeline import Pipeline
+from gateway.settings import Settings
+from models.config import load_engine_specs
+from models.errors import ConfigError, ModelError
+from models.langid import LanguageDetector, build_detector
+from models.registry import EngineRegistry
+
+log = logging.getLogger("tonegate")
+
+
+@dataclass
+class Services:
+    settings: Settings
+    redis: Redis
+    registry: EngineRegistry
+    detector: LanguageDetector
+    pipeline: Pipeline
+    keys: KeyStore
+    brands: BrandStore
+    first_admin_key: str | None = None
+
+
+def load_registry(settings: Settings) -> EngineRegistry:
+    """Blocking: parse the engines file and start every engine (Apertium pipelines start now)."""
+    try:
+        specs = load_engine_specs(settings.engines_file)
+        registry = EngineRegistry.from_specs(specs, pivots=settings.pivots)
+        for engine in registry.engines:
+            start = getattr(engine, "start", None)
+            if callable(start):
+                start()
+    except ConfigError as exc:
+        raise SettingsError(f"TONEGATE_ENGINES: {exc}") from None
+    return registry
+
+
+def load_detector(settings: Settings) -> LanguageDetector:
+    try:
+        return build_detector(settings.detector, settings.languages or None, preload=True)
+    except ModelError as exc:
+        raise SettingsError(f"TONEGATE_LANGUAGES / TONEGATE_DETECTOR: {exc}") from None
+
+
+@asynccontextmanager
+async def open_services(settings: Settings) -> AsyncIterator[Services]:
+    async with AsyncExitStack() as stack:
+        url = settings.redis_url
+        if url is None:
+            embedded = EmbeddedRedis(settings.data_dir, binary=settings.redis_server)
+            url = await anyio.to_thread.run_sync(embedded.start)
+            stack.callback(embedded.stop)
+        redis = Redis.from_url(url)
+        stack.push_async_callback(redis.aclose)
+        try:
+            await redis.ping()
+        except Exception as exc:  # the message names the setting to fix
+            raise SettingsError(f"TONEGATE_REDIS_URL: cannot reach Redis at {url}: {exc}") from None
+
+        # Engines and detector load side by side, both off the event loop.
+        loaded: dict[str, object] = {}
+
+        async def load(name: str, fn) -> None:
+            loaded[name] = await anyio.to_thread.run_sync(fn, settings)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(load, "registry", load_registry)
+            tg.start_soon(load, "detector", load_detector)
+        registry: EngineRegistry = loaded["registry"]  # type: ignore[assignment]
+        stack.callback(registry.close)
+        detector: LanguageDetector = loaded["detector"]  # type: ignore[assignment]
+
+        keys = KeyStore(redis, settings.admin_key.get_secret_value() if settings.admin_key else None)
+        brands = BrandStore(redis)
+        if settings.demo_brand and await brands.add_if_missing(DEMO_BRAND):
+            log.info("created the demo brand %r", DEMO_BRAND.name)
+        pipeline = Pipeline(registry, detector, ConversationLanguages(redis), settings.review_below)
+        services = Services(settings, redis, registry, detector, pipeline, keys, brands)
+        services.first_admin_key = await keys.ensure_admin()
+        yield services

@@ -1,0 +1,116 @@
+"""Settings from TONEGATE_* environment variables and an optional TOML file (TONEGATE_CONFIG)."""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from gateway.errors import SettingsError
+
+# Settings that would be unsafe to accept from a copy-pasted example.
+_PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "admin", "password", "example", "xxx"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TONEGATE_", extra="forbid", validate_default=True)
+
+    # Redis: when unset, `tonegate serve` starts a private redis-server with append-only
+    # persistence in data_dir.
+    redis_url: str | None = None
+    data_dir: Path = Path("data")
+    engines: Path | None = Field(default=None, description="engines TOML file; default: embedded Apertium")
+    admin_key: SecretStr | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    redis_server: str = "redis-server"  # the binary used for the embedded Redis
+
+    detector: Literal["lingua", "langdetect"] = "lingua"
+    languages: tuple[str, ...] = ()  # detection default set; empty = the detector's ~30 languages
+    pivots: tuple[str, ...] = ("en", "es")
+
+    max_text_chars: int = Field(default=20_000, ge=1)
+    max_request_bytes: int = Field(default=1_000_000, ge=1024)
+    max_texts: int = Field(default=256, ge=1)
+    review_below: float = Field(default=0.6, ge=0.0, le=1.0)
+    demo_brand: bool = True
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config = os.environ.get("TONEGATE_CONFIG")
+        if config:
+            # Environment variables win over the file, so one value can be overridden per host.
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config)))
+        return tuple(sources)
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, v: str | None) -> str | None:
+        if v is not None and not v.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return v or None
+
+    @field_validator("admin_key")
+    @classmethod
+    def _strong_admin_key(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is None:
+            return None
+        key = v.get_secret_value()
+        if key.lower() in _PLACEHOLDER_SECRETS or len(key) < 24:
+            raise ValueError("must be at least 24 random characters (e.g. `openssl rand -hex 24`)")
+        return v
+
+    @field_validator("engines")
+    @classmethod
+    def _engines_exists(cls, v: Path | None) -> Path | None:
+        if v is not None and not v.is_file():
+            raise ValueError(f"file {v} does not exist")
+        return v
+
+    @property
+    def engines_file(self) -> Path:
+        if self.engines is not None:
+            return self.engines
+        return Path(str(resources.files("gateway").joinpath("defaults/engines.toml")))
+
+
+def _setting_name(loc: tuple) -> str:
+    return "TONEGATE_" + "_".join(str(p) for p in loc[:1]).upper() if loc else "settings"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings, or raise SettingsError naming each bad setting."""
+    config = os.environ.get("TONEGATE_CONFIG")
+    if config and not Path(config).is_file():
+        raise SettingsError(f"TONEGATE_CONFIG: file {config} does not exist")
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            name = _setting_name(err["loc"])
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown setting"
+            problems.append(f"{name}: {msg}")
+        raise SettingsError("invalid settings: " + "; ".join(problems)) from None
+    except ValueError as exc:  # e.g. a TOML file that does not parse
+        raise SettingsError(f"invalid settings: {exc}") from None
