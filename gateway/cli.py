@@ -22,6 +22,7 @@ app = typer.Typer(
     help="Tonegate: a self-hosted translation gateway for customer support.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,
 )
 keys_app = typer.Typer(help="Create, list and revoke API keys (roles: helpdesk ⊂ editor ⊂ admin).", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
@@ -74,7 +75,7 @@ async def _local_pipeline(settings: Settings) -> AsyncIterator[object]:
 
     registry = await anyio.to_thread.run_sync(load_registry, settings)
     try:
-        detector = await anyio.to_thread.run_sync(load_detector, settings)
+        detector = await anyio.to_thread.run_sync(load_detector, settings, False)
         yield Pipeline(registry, detector, None, settings.review_below)
     finally:
         registry.close()
@@ -175,7 +176,7 @@ def detect(
 
     settings = _settings()
     with _friendly_errors():
-        detector = load_detector(settings)
+        detector = load_detector(settings, preload=False)
         cands = [c.strip() for c in candidates.split(",") if c.strip()] if candidates else None
         found = detector.detect(list(text), cands)
     for d in found:

@@ -51,9 +51,10 @@ def load_registry(settings: Settings) -> EngineRegistry:
     return registry
 
 
-def load_detector(settings: Settings) -> LanguageDetector:
+def load_detector(settings: Settings, preload: bool = True) -> LanguageDetector:
+    """The server preloads every model; one-shot CLI commands load only what a text needs."""
     try:
-        return build_detector(settings.detector, settings.languages or None, preload=True)
+        return build_detector(settings.detector, settings.languages or None, preload=preload)
     except ModelError as exc:
         raise SettingsError(f"TONEGATE_LANGUAGES / TONEGATE_DETECTOR: {exc}") from None
 

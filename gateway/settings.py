@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from importlib import resources
 from pathlib import Path
 from typing import Literal
 
@@ -89,7 +88,7 @@ class Settings(BaseSettings):
     def engines_file(self) -> Path:
         if self.engines is not None:
             return self.engines
-        return Path(str(resources.files("gateway").joinpath("defaults/engines.toml")))
+        return Path(__file__).resolve().parent / "defaults" / "engines.toml"
 
 
 def _setting_name(loc: tuple) -> str:

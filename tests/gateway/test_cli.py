@@ -1,0 +1,133 @@
+"""The `tonegate` command, run as a user runs it: in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from gateway.embedded_redis import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def tonegate(*args: str, env: dict | None = None, stdin: str | None = None, timeout: float = 180) -> subprocess.CompletedProcess:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("TONEGATE_")}
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "gateway", *args], input=stdin, capture_output=True, text=True,
+                          env=full_env, cwd=ROOT, timeout=timeout)
+
+
+def test_translate_prints_spanish():
+    r = tonegate("translate", "--to", "es", "Hi, where is my order #48213? I paid with Shop Pay.")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().startswith("Hola, dónde")
+    assert "#48213" in r.stdout
+
+
+def test_translate_json_prints_the_whole_result():
+    r = tonegate("translate", "--to", "es", "--json", "Thank you very much.")
+    assert r.returncode == 0, r.stderr
+    result = json.loads(r.stdout)
+    assert result["text"] == "Muchas gracias." and result["source_lang"] == "en"
+    assert {"confidence", "band", "needs_review", "signals", "engine"} <= result.keys()
+
+
+def test_json_lines_on_stdin_are_translated_as_one_batch():
+    lines = [json.dumps({"text": "Good morning.", "target_lang": "es"}), json.dumps("My parcel is late."),
+             json.dumps({"text": "Merci beaucoup.", "target_lang": "es"})]
+    r = tonegate("translate", "--to", "es", stdin="\n".join(lines) + "\n")
+    assert r.returncode == 0, r.stderr
+    out = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [o["text"] for o in out] == ["Buenos días.", "Mi paquete es tarde.", "Muchas gracias."]
+    assert out[2]["source_lang"] == "fr"
+
+
+def test_bad_stdin_line_is_reported_with_its_number():
+    r = tonegate("translate", "--to", "es", stdin='{"text": "ok"}\nnot json\n')
+    assert r.returncode == 2 and "stdin line 2 is not JSON" in r.stderr
+
+
+def test_unsupported_pair_is_one_clear_line():
+    r = tonegate("translate", "--to", "de", "--from", "en", "Hello")
+    assert r.returncode == 2 and "no engine for en→de" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_detect_prints_language_and_confidence():
+    r = tonegate("detect", "Merci beaucoup")
+    assert r.returncode == 0, r.stderr
+    lang, confidence = r.stdout.split()
+    assert lang == "fr" and 0.5 < float(confidence) <= 1.0
+
+
+def test_bad_setting_stops_with_its_name():
+    r = tonegate("detect", "hello", env={"TONEGATE_PORT": "eighty"})
+    assert r.returncode == 2 and "TONEGATE_PORT" in r.stderr
+
+
+def test_keys_create_list_revoke_on_the_embedded_redis(tmp_path):
+    env = {"TONEGATE_DATA_DIR": str(tmp_path)}
+    created = tonegate("keys", "create", "--role", "editor", "--label", "Ana", env=env)
+    assert created.returncode == 0, created.stderr
+    token = created.stdout.strip()
+    assert token.startswith("tg_")
+    key_id = token.split("_")[1]
+    listed = tonegate("keys", "list", env=env)
+    assert f"{key_id}\teditor\tAna" in listed.stdout and token not in listed.stdout
+    assert tonegate("keys", "revoke", key_id, env=env).returncode == 0
+    assert key_id not in tonegate("keys", "list", env=env).stdout
+    assert tonegate("keys", "revoke", key_id, env=env).returncode == 1
+
+
+def _start_serve(data_dir: Path, port: int) -> tuple[subprocess.Popen, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TONEGATE_")}
+    env["TONEGATE_DATA_DIR"] = str(data_dir)
+    log = data_dir / f"serve-{port}.log"
+    handle = log.open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--port", str(port)], env=env, cwd=ROOT,
+                            stdout=handle, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
+                return proc, log.read_text()
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None:
+            break
+        time.sleep(0.2)
+    proc.kill()
+    pytest.fail(f"tonegate serve did not become ready:\n{log.read_text()}")
+
+
+def test_serve_on_embedded_defaults_prints_an_admin_key_once_and_persists(tmp_path):
+    port = free_port()
+    proc, log = _start_serve(tmp_path, port)
+    try:
+        keys = re.findall(r"\btg_[0-9a-f]{12}_\S+", log)
+        assert len(keys) == 1, log
+        admin = {"Authorization": f"Bearer {keys[0]}"}
+        r = httpx.post(f"http://127.0.0.1:{port}/v1/translate", headers=admin, timeout=30,
+                       json={"text": "Where is my order?", "target_lang": "es", "brand": "demo"})
+        assert r.status_code == 200, r.text
+        assert r.json()["translations"][0]["text"] == "Dónde es mi orden?"
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=30) == 0
+    assert (tmp_path / "appendonlydir").is_dir()  # the private Redis kept its append-only file here
+
+    proc, log = _start_serve(tmp_path, port)
+    try:
+        assert not re.findall(r"\btg_[0-9a-f]{12}_\S+", log), "the admin key must be shown only on first start"
+        r = httpx.get(f"http://127.0.0.1:{port}/v1/languages", headers=admin, timeout=30)
+        assert r.status_code == 200  # the key survived the restart
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
