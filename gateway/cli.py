@@ -8,7 +8,7 @@ import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import asdict
-from typing import Annotated, Optional
+from typing import Annotated
 
 import anyio
 import typer
@@ -24,11 +24,12 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-keys_app = typer.Typer(help="Create, list and revoke API keys (roles: helpdesk ⊂ editor ⊂ admin).", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="Create, list and revoke API keys (roles: helpdesk ⊂ editor ⊂ admin).", no_args_is_help=True
+)
 app.add_typer(keys_app, name="keys")
 
 err = Console(stderr=True)
-out = Console(highlight=False, soft_wrap=True)
 
 
 @contextmanager
@@ -52,8 +53,8 @@ def _logging(level: str) -> None:
 
 @app.command()
 def serve(
-    host: Annotated[Optional[str], typer.Option(help="address to listen on [default: TONEGATE_HOST or 127.0.0.1]")] = None,
-    port: Annotated[Optional[int], typer.Option(help="port [default: TONEGATE_PORT or 8000]")] = None,
+    host: Annotated[str | None, typer.Option(help="address to listen on [default: TONEGATE_HOST or 127.0.0.1]")] = None,
+    port: Annotated[int | None, typer.Option(help="port [default: TONEGATE_PORT or 8000]")] = None,
 ) -> None:
     """Serve the v1 HTTP API (with an embedded Redis unless TONEGATE_REDIS_URL is set)."""
     import uvicorn
@@ -63,8 +64,9 @@ def serve(
     settings = _settings(host=host, port=port)
     _logging(settings.log_level)
     with _friendly_errors():
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level,
-                    log_config=None)
+        uvicorn.run(
+            create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level, log_config=None
+        )
 
 
 @asynccontextmanager
@@ -99,7 +101,9 @@ def _read_jobs(lines: list[str], default_to: str | None, default_from: str | Non
         if isinstance(item, str):
             item = {"text": item}
         if not isinstance(item, dict) or not isinstance(item.get("text"), str) or not item["text"].strip():
-            raise typer.BadParameter(f'stdin line {n}: expected {{"text": "...", "target_lang": "es"}} or a JSON string')
+            raise typer.BadParameter(
+                f'stdin line {n}: expected {{"text": "...", "target_lang": "es"}} or a JSON string'
+            )
         target = item.get("target_lang") or default_to
         if not target:
             raise typer.BadParameter(f"stdin line {n}: no target_lang and no --to")
@@ -109,9 +113,11 @@ def _read_jobs(lines: list[str], default_to: str | None, default_from: str | Non
 
 @app.command()
 def translate(
-    text: Annotated[Optional[list[str]], typer.Argument(help="text(s) to translate; none: read JSON lines from stdin")] = None,
-    to: Annotated[Optional[str], typer.Option("--to", "-t", help="target language, e.g. es")] = None,
-    source: Annotated[Optional[str], typer.Option("--from", "-f", help="source language (default: detect)")] = None,
+    text: Annotated[
+        list[str] | None, typer.Argument(help="text(s) to translate; none: read JSON lines from stdin")
+    ] = None,
+    to: Annotated[str | None, typer.Option("--to", "-t", help="target language, e.g. es")] = None,
+    source: Annotated[str | None, typer.Option("--from", "-f", help="source language (default: detect)")] = None,
     fmt: Annotated[str, typer.Option("--format", help="text | html | markdown")] = "text",
     as_json: Annotated[bool, typer.Option("--json", help="print the whole result as JSON")] = False,
     batch_size: Annotated[int, typer.Option(help="texts per batch when reading stdin", min=1)] = 64,
@@ -149,7 +155,9 @@ def translate(
                         keyed.setdefault((tgt, src), []).append(i)
                     chunk_out: list[dict | None] = [None] * len(chunk)
                     for (tgt, src), idxs in keyed.items():
-                        done = await pipeline.translate(TranslateJob(tuple(chunk[i][0] for i in idxs), tgt, src, fmt=fmt))
+                        done = await pipeline.translate(
+                            TranslateJob(tuple(chunk[i][0] for i in idxs), tgt, src, fmt=fmt)
+                        )
                         for i, t in zip(idxs, done, strict=True):
                             chunk_out[i] = _translation_dict(t)
                     results.extend(r for r in chunk_out if r is not None)
@@ -160,15 +168,17 @@ def translate(
         results = anyio.run(run)
     for r in results:
         if as_json or from_stdin:
-            out.print(json.dumps(r, ensure_ascii=False), markup=False)
+            typer.echo(json.dumps(r, ensure_ascii=False))
         else:
-            out.print(r["text"], markup=False)
+            typer.echo(r["text"])
 
 
 @app.command()
 def detect(
     text: Annotated[list[str], typer.Argument(help="text(s) to identify")],
-    candidates: Annotated[Optional[str], typer.Option(help="comma-separated languages to choose from, e.g. en,fr,de")] = None,
+    candidates: Annotated[
+        str | None, typer.Option(help="comma-separated languages to choose from, e.g. en,fr,de")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the whole result as JSON")] = False,
 ) -> None:
     """Print the language of each text and the detector's confidence."""
@@ -181,12 +191,12 @@ def detect(
         found = detector.detect(list(text), cands)
     for d in found:
         if as_json:
-            out.print(json.dumps({**asdict(d), "alternatives": [{"lang": l, "confidence": c} for l, c in d.alternatives]}),
-                      markup=False)
+            alternatives = [{"lang": lang, "confidence": c} for lang, c in d.alternatives]
+            typer.echo(json.dumps({**asdict(d), "alternatives": alternatives}))
         elif d.lang is None:
-            out.print(f"unknown\t{d.reason}", markup=False)
+            typer.echo(f"unknown\t{d.reason}")
         else:
-            out.print(f"{d.lang}\t{d.confidence:.2f}", markup=False)
+            typer.echo(f"{d.lang}\t{d.confidence:.2f}")
 
 
 @asynccontextmanager
@@ -242,7 +252,7 @@ def keys_create(
     with _friendly_errors():
         key_id, token = anyio.run(run)
     err.print(f"created {role} key {key_id}; store it now, it is not shown again:")
-    out.print(token, markup=False)
+    typer.echo(token)
 
 
 @keys_app.command("list")
@@ -258,7 +268,7 @@ def keys_list() -> None:
 
     with _friendly_errors():
         for k in anyio.run(run):
-            out.print(f"{k.id}\t{k.role.value}\t{k.label}", markup=False)
+            typer.echo(f"{k.id}\t{k.role.value}\t{k.label}")
 
 
 @keys_app.command("revoke")

@@ -46,10 +46,14 @@ def engine_signals(score: float, details: dict[str, float]) -> tuple[float, list
     """Turn an engine score (mean token log-probability) into a probability and its signals."""
     base = math.exp(max(min(score, 0.0), -20.0))
     signals: list[Signal] = []
-    unknown = sum(v for k, v in details.items() if k.endswith(("unknown_words", "untranslated_words", "generation_errors")))
+    unknown = sum(
+        v for k, v in details.items() if k.endswith(("unknown_words", "untranslated_words", "generation_errors"))
+    )
     words = max((v for k, v in details.items() if k.endswith("words") and "_" not in k.rsplit(".", 1)[-1]), default=0)
     if unknown:
-        signals.append(Signal("unknown_words", f"{int(unknown)} of {int(words)} words were unknown to the engine", base))
+        signals.append(
+            Signal("unknown_words", f"{int(unknown)} of {int(words)} words were unknown to the engine", base)
+        )
     elif base < 0.9:
         signals.append(Signal("engine_score", f"the engine's mean token log-probability is {score:.2f}", base))
     return base, signals

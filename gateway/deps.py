@@ -49,7 +49,9 @@ def json_body(request: Request) -> None:
     """Bodies must be declared as JSON: a form post or plain text gets a clear 415."""
     ctype = request.headers.get("content-type", "")
     if ctype.split(";", 1)[0].strip().lower() != "application/json":
-        raise UnsupportedMediaType(f"send the body as JSON with 'Content-Type: application/json' (got {ctype or 'none'!r})")
+        raise UnsupportedMediaType(
+            f"send the body as JSON with 'Content-Type: application/json' (got {ctype or 'none'!r})"
+        )
 
 
 JsonBody = Depends(json_body)

@@ -55,12 +55,18 @@ class EmbeddedRedis:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         args = [
             exe,
-            "--dir", str(self.data_dir.resolve()),
-            "--appendonly", "yes",
-            "--appendfsync", "everysec",
-            "--save", "",
-            "--daemonize", "no",
-            "--logfile", str(self.data_dir.resolve() / "redis.log"),
+            "--dir",
+            str(self.data_dir.resolve()),
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "everysec",
+            "--save",
+            "",
+            "--daemonize",
+            "no",
+            "--logfile",
+            str(self.data_dir.resolve() / "redis.log"),
         ]
         if self.port is not None:
             args += ["--port", str(self.port), "--bind", "127.0.0.1"]
@@ -75,8 +81,11 @@ class EmbeddedRedis:
             while True:
                 if self.proc.poll() is not None:
                     err = (self.proc.stderr.read() if self.proc.stderr else b"").decode(errors="replace")
-                    log_tail = (self.data_dir / "redis.log").read_text(errors="replace")[-500:] if (
-                        self.data_dir / "redis.log").exists() else ""
+                    log_tail = (
+                        (self.data_dir / "redis.log").read_text(errors="replace")[-500:]
+                        if (self.data_dir / "redis.log").exists()
+                        else ""
+                    )
                     raise SettingsError(f"embedded redis-server exited at start: {err or log_tail}".strip())
                 try:
                     if client.ping():

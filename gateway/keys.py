@@ -76,7 +76,9 @@ class KeyStore:
     async def authenticate(self, token: str) -> ApiKey | None:
         digest = _digest(token)
         if self._bootstrap and hmac.compare_digest(digest, self._bootstrap):
-            return ApiKey(id="bootstrap", role=Role.admin, label="TONEGATE_ADMIN_KEY", created_at=0, created_by="settings")
+            return ApiKey(
+                id="bootstrap", role=Role.admin, label="TONEGATE_ADMIN_KEY", created_at=0, created_by="settings"
+            )
         parts = token.split("_", 2)
         if len(parts) != 3 or parts[0] != _KEY_PREFIX:
             return None
@@ -103,4 +105,6 @@ class KeyStore:
     @staticmethod
     def _load(raw: bytes | str) -> ApiKey:
         r = json.loads(raw)
-        return ApiKey(id=r["id"], role=Role(r["role"]), label=r["label"], created_at=r["created_at"], created_by=r["created_by"])
+        return ApiKey(
+            id=r["id"], role=Role(r["role"]), label=r["label"], created_at=r["created_at"], created_by=r["created_by"]
+        )

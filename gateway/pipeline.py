@@ -93,8 +93,13 @@ class Pipeline:
             for i, (text, conf) in zip(idxs, done, strict=True):
                 conf = combine_with_source(conf, sources[i].signals)
                 out[i] = Translation(
-                    text=text, source_lang=lang, target_lang=target, engine=routes[lang].label,
-                    confidence=conf, needs_review=conf.value < threshold, detection=sources[i].detection,
+                    text=text,
+                    source_lang=lang,
+                    target_lang=target,
+                    engine=routes[lang].label,
+                    confidence=conf,
+                    needs_review=conf.value < threshold,
+                    detection=sources[i].detection,
                 )
 
         # Different source languages usually mean different engines: let them work side by side.
@@ -109,8 +114,13 @@ class Pipeline:
         else:
             signal = Signal("same_language", f"the text is already in {target}")
         return Translation(
-            text=text, source_lang=src.lang, target_lang=target, engine="none",
-            confidence=combine(1.0, (), (signal,)), needs_review=False, detection=src.detection,
+            text=text,
+            source_lang=src.lang,
+            target_lang=target,
+            engine="none",
+            confidence=combine(1.0, (), (signal,)),
+            needs_review=False,
+            detection=src.detection,
         )
 
     async def _sources(self, job: TranslateJob) -> list[_Source]:
@@ -133,11 +143,16 @@ class Pipeline:
                 sources.append(_Source(None, d))
             elif remembered or locale:
                 why = "the conversation's language" if remembered else "the customer's locale"
-                sources.append(_Source(remembered or locale, d, (Signal("language_fallback", f"too short to detect; used {why}"),)))
+                sources.append(
+                    _Source(remembered or locale, d, (Signal("language_fallback", f"too short to detect; used {why}"),))
+                )
             elif d.alternatives:
                 guess = d.alternatives[0][0]
-                sources.append(_Source(guess, d, (Signal(
-                    "language_guessed", f"too short to detect reliably; guessed {guess}", 0.7),)))
+                sources.append(
+                    _Source(
+                        guess, d, (Signal("language_guessed", f"too short to detect reliably; guessed {guess}", 0.7),)
+                    )
+                )
             else:
                 raise InvalidInput(
                     f"could not tell the language of text[{i}]; pass source_lang, a conversation_id "
@@ -184,15 +199,26 @@ def _score(source: str, restored, masked: Masked, hyps: Sequence[Hypothesis], ro
     problems: list[Signal] = []
     if restored.lost:
         shown = ", ".join(repr(s.text) for s in restored.lost[:5])
-        problems.append(Signal("mask_lost", f"the engine dropped protected text {shown}"
-                               + ("; it was put back" if restored.repaired else ""), PENALTY["mask_lost"]))
+        problems.append(
+            Signal(
+                "mask_lost",
+                f"the engine dropped protected text {shown}" + ("; it was put back" if restored.repaired else ""),
+                PENALTY["mask_lost"],
+            )
+        )
     if restored.duplicated:
         shown = ", ".join(repr(s.text) for s in restored.duplicated[:5])
-        problems.append(Signal("mask_duplicated", f"the engine repeated protected text {shown}; extra copies removed",
-                               PENALTY["mask_duplicated"]))
+        problems.append(
+            Signal(
+                "mask_duplicated",
+                f"the engine repeated protected text {shown}; extra copies removed",
+                PENALTY["mask_duplicated"],
+            )
+        )
     if route.pivots:
-        problems.append(Signal("pivot", f"translated through {', '.join(route.pivots)}",
-                               PENALTY["pivot"] ** len(route.pivots)))
+        problems.append(
+            Signal("pivot", f"translated through {', '.join(route.pivots)}", PENALTY["pivot"] ** len(route.pivots))
+        )
     out = restored.text.strip()
     if source.strip() and not out:
         problems.append(Signal("empty_output", "the engine returned nothing", PENALTY["empty_output"]))

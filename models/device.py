@@ -22,5 +22,5 @@ def resolve_device(requested: str, backend: Literal["torch", "ctranslate2"]) -> 
         return "cpu"
     has_cuda = cuda_available(backend)
     if requested == "cuda" and not has_cuda:
-        raise ConfigError("device = \"cuda\" was requested but no CUDA device is visible; use \"auto\" or \"cpu\"")
+        raise ConfigError('device = "cuda" was requested but no CUDA device is visible; use "auto" or "cpu"')
     return "cuda" if has_cuda else "cpu"

@@ -60,8 +60,22 @@ LANGUAGES: dict[str, tuple[str, str, str]] = {
 _BY_ISO3 = {v[0]: k for k, v in LANGUAGES.items()}
 _BY_FLORES = {v[1]: k for k, v in LANGUAGES.items()}
 # ISO 639-2/B and other aliases seen in model names and mode files.
-_ALIASES = {"fre": "fr", "ger": "de", "dut": "nl", "chi": "zh", "per": "fa", "rum": "ro", "cze": "cs",
-            "slo": "sk", "gre": "el", "may": "ms", "no": "nb", "nor": "nb", "pes": "fa", "arb": "ar"}
+_ALIASES = {
+    "fre": "fr",
+    "ger": "de",
+    "dut": "nl",
+    "chi": "zh",
+    "per": "fa",
+    "rum": "ro",
+    "cze": "cs",
+    "slo": "sk",
+    "gre": "el",
+    "may": "ms",
+    "no": "nb",
+    "nor": "nb",
+    "pes": "fa",
+    "arb": "ar",
+}
 
 
 def normalize(code: str) -> str:

@@ -23,9 +23,7 @@ def build_engine(spec: EngineSpec) -> Engine:
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        raise ConfigError(
-            f"engine {spec.name}: kind {spec.kind!r} needs {exc.name}; install tonegate[neural]"
-        ) from exc
+        raise ConfigError(f"engine {spec.name}: kind {spec.kind!r} needs {exc.name}; install tonegate[neural]") from exc
     return getattr(module, class_name).from_spec(spec)
 
 

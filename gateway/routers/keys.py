@@ -18,8 +18,10 @@ async def create_key(body: KeyCreate, services: ServicesDep, caller: AdminKey) -
 
 @router.get("/v1/keys", response_model=list[KeyOut])
 async def list_keys(services: ServicesDep, caller: AdminKey) -> list[KeyOut]:
-    return [KeyOut(id=k.id, role=k.role.value, label=k.label, created_at=k.created_at, created_by=k.created_by)
-            for k in await services.keys.list()]
+    return [
+        KeyOut(id=k.id, role=k.role.value, label=k.label, created_at=k.created_at, created_by=k.created_by)
+        for k in await services.keys.list()
+    ]
 
 
 @router.delete("/v1/keys/{key_id}", status_code=204)

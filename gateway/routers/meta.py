@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse
 
 from gateway.deps import HelpdeskKey, ServicesDep
 from gateway.schemas import LanguagesResponse, PairOut

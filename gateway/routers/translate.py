@@ -48,8 +48,13 @@ async def translate(body: TranslateRequest, services: ServicesDep, key: Helpdesk
             )
     brand = await load_brand(services, body.brand)
     job = TranslateJob(
-        texts=tuple(texts), target=body.target_lang, source=body.source_lang, brand=brand,
-        fmt=body.format, conversation_id=body.conversation_id, locale=body.locale,
+        texts=tuple(texts),
+        target=body.target_lang,
+        source=body.source_lang,
+        brand=brand,
+        fmt=body.format,
+        conversation_id=body.conversation_id,
+        locale=body.locale,
     )
     results = await services.pipeline.translate(job)
     return TranslateResponse(translations=[translation_out(t) for t in results])

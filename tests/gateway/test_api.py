@@ -7,7 +7,9 @@ import pytest
 
 
 def test_translate_english_to_spanish_keeps_order_number(client):
-    r = client.post("/v1/translate", json={"text": "Hi, where is my order #48213? I paid with Shop Pay.", "target_lang": "es"})
+    r = client.post(
+        "/v1/translate", json={"text": "Hi, where is my order #48213? I paid with Shop Pay.", "target_lang": "es"}
+    )
     assert r.status_code == 200, r.text
     [t] = r.json()["translations"]
     assert t["source_lang"] == "en" and t["target_lang"] == "es"
@@ -66,7 +68,10 @@ def test_same_language_is_returned_unchanged(client):
 
 
 def test_german_is_detected_but_has_no_engine(client):
-    r = client.post("/v1/translate", json={"text": "Vielen Dank für Ihre schnelle Antwort, das Paket ist angekommen.", "target_lang": "en"})
+    r = client.post(
+        "/v1/translate",
+        json={"text": "Vielen Dank für Ihre schnelle Antwort, das Paket ist angekommen.", "target_lang": "en"},
+    )
     assert r.status_code == 422
     err = r.json()["error"]
     assert err["type"] == "unsupported_pair" and "no engine for de→en" in err["message"]
@@ -74,8 +79,10 @@ def test_german_is_detected_but_has_no_engine(client):
 
 def test_short_text_falls_back_to_the_conversation_language(client):
     conv = "conv-fallback-1"
-    first = client.post("/v1/translate", json={"text": "Bonjour, ma commande n'est pas arrivée.", "target_lang": "es",
-                                               "conversation_id": conv})
+    first = client.post(
+        "/v1/translate",
+        json={"text": "Bonjour, ma commande n'est pas arrivée.", "target_lang": "es", "conversation_id": conv},
+    )
     assert first.json()["translations"][0]["source_lang"] == "fr"
     r = client.post("/v1/translate", json={"text": "ok", "target_lang": "es", "conversation_id": conv})
     [t] = r.json()["translations"]
@@ -85,7 +92,9 @@ def test_short_text_falls_back_to_the_conversation_language(client):
 
 
 def test_brand_languages_restrict_detection(client):
-    r = client.post("/v1/translate", json={"text": "Obrigado pela ajuda com a encomenda.", "target_lang": "es", "brand": "demo"})
+    r = client.post(
+        "/v1/translate", json={"text": "Obrigado pela ajuda com a encomenda.", "target_lang": "es", "brand": "demo"}
+    )
     assert r.json()["translations"][0]["source_lang"] == "pt"
     r = client.post("/v1/translate", json={"text": "Hello", "target_lang": "es", "brand": "nobrand"})
     assert r.status_code == 404 and "nobrand" in r.json()["error"]["message"]
@@ -148,7 +157,9 @@ def test_bad_translate_requests(client, body, status, type_, needle):
 def test_invalid_json_and_wrong_content_type(client):
     r = client.post("/v1/translate", content=b'{"text": "Hello", ', headers={"Content-Type": "application/json"})
     assert r.status_code == 400 and r.json()["error"]["type"] == "invalid_json"
-    r = client.post("/v1/translate", content=b"text=Hello", headers={"Content-Type": "application/x-www-form-urlencoded"})
+    r = client.post(
+        "/v1/translate", content=b"text=Hello", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert r.status_code == 415 and "application/json" in r.json()["error"]["message"]
 
 
@@ -170,7 +181,9 @@ def test_missing_and_wrong_keys_are_refused(anon, gateway):
     r = anon.post("/v1/translate", json={"text": "Hello", "target_lang": "es"})
     assert r.status_code == 401 and "Authorization: Bearer" in r.json()["error"]["message"]
     assert r.headers["www-authenticate"] == "Bearer"
-    r = anon.post("/v1/translate", json={"text": "Hello", "target_lang": "es"}, headers={"Authorization": "Bearer tg_nope_nope"})
+    r = anon.post(
+        "/v1/translate", json={"text": "Hello", "target_lang": "es"}, headers={"Authorization": "Bearer tg_nope_nope"}
+    )
     assert r.status_code == 401 and "unknown or revoked" in r.json()["error"]["message"]
     r = anon.post("/v1/translate", json={"text": "Hello", "target_lang": "es"}, headers={"Authorization": "Basic abc"})
     assert r.status_code == 401

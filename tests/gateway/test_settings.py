@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from gateway.errors import SettingsError
@@ -81,5 +79,5 @@ def test_unknown_key_in_toml_file_is_refused(monkeypatch, tmp_path):
 
 def test_missing_config_file_is_named(monkeypatch):
     monkeypatch.setenv("TONEGATE_CONFIG", "/nope/tonegate.toml")
-    with pytest.raises(SettingsError, match="TONEGATE_CONFIG: file /nope/tonegate.toml does not exist"):
+    with pytest.raises(SettingsError, match=r"TONEGATE_CONFIG: file /nope/tonegate\.toml does not exist"):
         load_settings()

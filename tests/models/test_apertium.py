@@ -106,7 +106,7 @@ def test_pair_outside_the_engine_is_refused(engine):
 
 
 def test_declaring_a_pair_that_is_not_installed_fails_with_the_installed_list():
-    with pytest.raises(ConfigError, match="no Apertium mode for en-de.*installed: .*en-es"):
+    with pytest.raises(ConfigError, match=r"no Apertium mode for en-de.*installed: .*en-es"):
         ApertiumEngine.from_spec(EngineSpec(name="a", kind="apertium", pairs=["en-de"]))
 
 
