@@ -28,6 +28,8 @@ keys_app = typer.Typer(
     help="Create, list and revoke API keys (roles: helpdesk ⊂ editor ⊂ admin).", no_args_is_help=True
 )
 app.add_typer(keys_app, name="keys")
+models_app = typer.Typer(help="Prepare neural models for the engines file.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
 
 err = Console(stderr=True)
 
@@ -287,3 +289,24 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="the key's id (from `
             err.print(f"[bold red]error:[/] no API key with id {key_id!r}")
             raise typer.Exit(1)
     err.print(f"revoked {key_id}")
+
+
+@models_app.command("convert")
+def models_convert(
+    model_dir: Annotated[str, typer.Argument(help="a transformers model folder (Marian/OPUS-MT, NLLB-200, M2M100)")],
+    output_dir: Annotated[str, typer.Argument(help="where to write the CTranslate2 model")],
+    quantization: Annotated[
+        str, typer.Option(help="int8 (CPU default), int8_float16, float16, bfloat16 or float32")
+    ] = "int8",
+    force: Annotated[bool, typer.Option("--force", help="overwrite output_dir")] = False,
+) -> None:
+    """Convert a transformers model folder to CTranslate2 (the fast path), tokenizer included."""
+    try:
+        from models.ct2 import convert
+    except ImportError as exc:  # the neural extras are optional
+        err.print(f"[bold red]error:[/] needs the neural extras ({exc.name}): pip install -e '.[neural]'")
+        raise typer.Exit(2) from None
+    _logging("warning")
+    with _friendly_errors():
+        out_path = convert(model_dir, output_dir, quantization, force=force)
+    err.print(f'converted {model_dir} → {out_path}; declare it with kind = "ctranslate2", model = "{out_path}"')
