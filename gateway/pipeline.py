@@ -17,6 +17,7 @@ from gateway.brands import Brand
 from gateway.confidence import PENALTY, Confidence, Signal, combine, engine_signals
 from gateway.conversations import ConversationLanguages
 from gateway.errors import InvalidInput
+from gateway.metrics import Metrics
 from glossary.protect import Masked, protect, restore
 from glossary.segment import join, split
 from models.base import Hypothesis
@@ -64,14 +65,17 @@ class Pipeline:
         detector: LanguageDetector,
         conversations: ConversationLanguages | None,
         review_below: float,
+        metrics: Metrics | None = None,
     ) -> None:
         self.registry = registry
         self.detector = detector
         self.conversations = conversations
         self.review_below = review_below
+        self.metrics = metrics or Metrics()
 
     async def detect(self, texts: Sequence[str], candidates: Sequence[str] | None = None) -> list[Detection]:
-        return await anyio.to_thread.run_sync(self.detector.detect, list(texts), candidates)
+        with self.metrics.time("detect"):
+            return await anyio.to_thread.run_sync(self.detector.detect, list(texts), candidates)
 
     async def translate(self, job: TranslateJob) -> list[Translation]:
         target = normalize(job.target)
@@ -106,7 +110,10 @@ class Pipeline:
         async with anyio.create_task_group() as tg:
             for lang, idxs in groups.items():
                 tg.start_soon(run_group, lang, idxs)
-        return [t for t in out if t is not None]
+        done = [t for t in out if t is not None]
+        for t in done:
+            self.metrics.translations.labels(t.source_lang or "none", t.target_lang, t.engine, t.confidence.band).inc()
+        return done
 
     def _unchanged(self, text: str, src: _Source, target: str) -> Translation:
         if src.lang is None:
@@ -167,18 +174,22 @@ class Pipeline:
         self, texts: list[str], source: str, target: str, fmt: Format, route: Route
     ) -> list[tuple[str, Confidence]]:
         """Blocking: protect, split and translate all texts of one language pair as one batch."""
-        masked = [protect(t, fmt) for t in texts]
-        pieces = [split(m.text, source) for m in masked]
+        with self.metrics.time("protect"):
+            masked = [protect(t, fmt) for t in texts]
+            pieces = [split(m.text, source) for m in masked]
         flat = [s for p in pieces for s in p.sentences]
-        hyps, _ = self.registry.translate(flat, source, target) if flat else ([], route)
+        with self.metrics.time("translate"):
+            hyps, _ = self.registry.translate(flat, source, target) if flat else ([], route)
+        self.metrics.segments.labels(route.label).inc(len(flat))
         results = []
         pos = 0
-        for text, m, p in zip(texts, masked, pieces, strict=True):
-            mine = hyps[pos : pos + len(p.sentences)]
-            pos += len(p.sentences)
-            joined = join(p, [h.text for h in mine])
-            restored = restore(joined, m)
-            results.append((restored.text, _score(text, restored, m, mine, route)))
+        with self.metrics.time("restore_score"):
+            for text, m, p in zip(texts, masked, pieces, strict=True):
+                mine = hyps[pos : pos + len(p.sentences)]
+                pos += len(p.sentences)
+                joined = join(p, [h.text for h in mine])
+                restored = restore(joined, m)
+                results.append((restored.text, _score(text, restored, m, mine, route)))
         return results
 
 

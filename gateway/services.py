@@ -15,6 +15,7 @@ from gateway.conversations import ConversationLanguages
 from gateway.embedded_redis import EmbeddedRedis
 from gateway.errors import SettingsError
 from gateway.keys import KeyStore
+from gateway.metrics import Metrics
 from gateway.pipeline import Pipeline
 from gateway.settings import Settings
 from models.config import load_engine_specs
@@ -34,6 +35,7 @@ class Services:
     pipeline: Pipeline
     keys: KeyStore
     brands: BrandStore
+    metrics: Metrics
     first_admin_key: str | None = None
 
 
@@ -91,7 +93,8 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         brands = BrandStore(redis)
         if settings.demo_brand and await brands.add_if_missing(DEMO_BRAND):
             log.info("created the demo brand %r", DEMO_BRAND.name)
-        pipeline = Pipeline(registry, detector, ConversationLanguages(redis), settings.review_below)
-        services = Services(settings, redis, registry, detector, pipeline, keys, brands)
+        metrics = Metrics()
+        pipeline = Pipeline(registry, detector, ConversationLanguages(redis), settings.review_below, metrics)
+        services = Services(settings, redis, registry, detector, pipeline, keys, brands, metrics)
         services.first_admin_key = await keys.ensure_admin()
         yield services

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from gateway.deps import HelpdeskKey, ServicesDep
 from gateway.schemas import LanguagesResponse, PairOut
@@ -45,3 +46,9 @@ async def readyz(request: Request) -> JSONResponse:
     checks["engines"] = "ok" if services.registry.routes else "no language pairs loaded"
     ready = all(v == "ok" for v in checks.values())
     return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks}, 200 if ready else 503)
+
+
+@router.get("/metrics")
+async def metrics(services: ServicesDep) -> Response:
+    """Prometheus text format; scrape it from inside your network."""
+    return Response(services.metrics.render(), media_type=CONTENT_TYPE_LATEST)

@@ -215,3 +215,11 @@ def test_key_lifecycle_and_roles(admin, gateway):
 def test_helpdesk_key_cannot_create_keys(client):
     r = client.post("/v1/keys", json={"role": "helpdesk"})
     assert r.status_code == 403
+
+
+def test_metrics_count_translations_and_time_stages(client, anon):
+    client.post("/v1/translate", json={"text": "Good morning.", "target_lang": "es"})
+    body = anon.get("/metrics").text
+    assert 'tonegate_translations_total{band="best",engine="apertium:en-es",source="en",target="es"}' in body
+    for stage in ("detect", "protect", "translate", "restore_score"):
+        assert f'tonegate_stage_seconds_count{{stage="{stage}"}}' in body
