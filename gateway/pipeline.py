@@ -19,7 +19,7 @@ from gateway.conversations import ConversationLanguages
 from gateway.errors import InvalidInput
 from gateway.metrics import Metrics
 from glossary.protect import Masked, protect, restore
-from glossary.segment import join, split
+from glossary.segment import join, split_masked
 from models.base import Hypothesis
 from models.langcodes import normalize
 from models.langid import Detection, LanguageDetector
@@ -176,7 +176,7 @@ class Pipeline:
         """Blocking: protect, split and translate all texts of one language pair as one batch."""
         with self.metrics.time("protect"):
             masked = [protect(t, fmt) for t in texts]
-            pieces = [split(m.text, source) for m in masked]
+            pieces = [split_masked(m, source) for m in masked]
         flat = [s for p in pieces for s in p.sentences]
         with self.metrics.time("translate"):
             hyps, _ = self.registry.translate(flat, source, target) if flat else ([], route)

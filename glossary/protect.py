@@ -1,0 +1,519 @@
+"""Mask what must come back unchanged before translation, and put it back afterwards.
+
+`protect` replaces URLs, e-mails, numbers, amounts, slots, placeholders, mentions, hashtags,
+emoji, brand terms and (for HTML and markdown) markup with PLACEHOLDER_OPEN + n + PLACEHOLDER_CLOSE;
+`restore` swaps them back, repairing what the engine lost, duplicated or respaced.
+Pure functions: no engines, no I/O.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import emoji
+import regex
+
+from glossary.markup import Decoded, Piece, decode_html, encode_html, entity_spellings, html_pieces, markdown_pieces
+from models.base import PLACEHOLDER_CLOSE as CLOSE
+from models.base import PLACEHOLDER_OPEN as OPEN
+
+Format = Literal["text", "html", "markdown"]
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    index: int
+    text: str  # exact source text
+    # "url" | "email" | "number" | "amount" | "slot" | "placeholder" | "mention" | "hashtag" |
+    # "emoji" | "markup" | "term" | "literal" (a ⟦ or ⟧ in the source); neighbours merged into one
+    # span join their kinds with "+" ("slot+number").
+    kind: str
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(self.kind.split("+"))
+
+
+@dataclass(frozen=True, slots=True)
+class Masked:
+    text: str  # the source with ⟦0⟧, ⟦1⟧ … in place of spans; HTML entities decoded
+    spans: tuple[Span, ...]
+    fmt: Format = "text"
+    # Spans that are block boundaries (block tags, <br>, list markers): never inside a sentence.
+    breaks: frozenset[int] = frozenset()
+    # HTML only: the source's spelling of characters it wrote as entities, to re-encode on restore.
+    escapes: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Restored:
+    text: str
+    lost: tuple[Span, ...]  # the engine dropped them; they were put back
+    duplicated: tuple[Span, ...]  # the engine repeated them; extra copies were removed
+    repaired: bool  # True when anything was put back, removed or a stray bracket dropped
+
+
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    source: str
+    shown: str  # what the engine sees (differs from source for decoded HTML text)
+    kind: str | None  # None: text to translate
+    brk: bool = False
+
+
+_HSPACE = regex.compile(r"[^\S\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]*")
+
+
+def protect(text: str, fmt: Format = "text", keep: Sequence[str] = ()) -> Masked:
+    """Mask protected spans; `keep` lists extra literal terms never to translate (whole words, exact case)."""
+    if fmt == "text":
+        pieces = [Piece(text, markup=False)]
+    elif fmt == "html":
+        pieces = html_pieces(text)
+    elif fmt == "markdown":
+        pieces = markdown_pieces(text)
+    else:
+        raise ValueError(f"unknown format {fmt!r}; valid formats: html, markdown, text")
+    spellings = entity_spellings([p.text for p in pieces if not p.markup]) if fmt == "html" else {}
+    terms = keep_pattern(keep)
+    units: list[_Unit] = []
+    for piece in pieces:
+        if piece.markup:
+            units.append(_Unit(piece.text, "", "markup", piece.brk))
+        else:
+            decoded = decode_html(piece.text, spellings) if fmt == "html" else None
+            units.extend(_text_units(piece.text, decoded, terms))
+    return _assemble(_merge(units), fmt, spellings)
+
+
+def _text_units(source: str, decoded: Decoded | None, terms: regex.Pattern[str] | None) -> list[_Unit]:
+    shown = decoded.text if decoded else source
+    forced = decoded.forced if decoded else ()
+
+    def src(a: int, b: int) -> str:
+        return source[decoded.origin[a] : decoded.origin[b]] if decoded else source[a:b]
+
+    units: list[_Unit] = []
+    pos = 0
+    for start, end, kind in find_spans(shown, terms, forced):
+        if start > pos:
+            units.append(_Unit(src(pos, start), shown[pos:start], None))
+        units.append(_Unit(src(start, end), "", kind))
+        pos = end
+    if pos < len(shown):
+        units.append(_Unit(src(pos, len(shown)), shown[pos:], None))
+    return units
+
+
+def _merge(units: list[_Unit]) -> list[_Unit]:
+    """Join spans separated only by spaces: fewer placeholders translate better."""
+    out: list[_Unit] = []
+    for unit in units:
+        if unit.kind is not None and len(out) >= 1 and out[-1].kind is not None and out[-1].brk == unit.brk:
+            out[-1] = _join(out[-1], "", unit)
+        elif (
+            unit.kind is not None
+            and len(out) >= 2
+            and out[-1].kind is None
+            and out[-2].kind is not None
+            and out[-2].brk == unit.brk
+            # Blocks may swallow line breaks (they are never translated); inline spans may not,
+            # or two lines would become one sentence.
+            and (out[-1].shown.isspace() if unit.brk else _HSPACE.fullmatch(out[-1].shown) is not None)
+        ):
+            gap = out.pop()
+            out[-1] = _join(out[-1], gap.source, unit)
+        else:
+            out.append(unit)
+    return out
+
+
+def _join(a: _Unit, gap: str, b: _Unit) -> _Unit:
+    kinds = list(dict.fromkeys([*str(a.kind).split("+"), *str(b.kind).split("+")]))
+    return _Unit(a.source + gap + b.source, "", "+".join(kinds), a.brk)
+
+
+def _assemble(units: list[_Unit], fmt: Format, spellings: dict[str, str]) -> Masked:
+    shown: list[str] = []
+    spans: list[Span] = []
+    breaks: set[int] = set()
+    for unit in units:
+        if unit.kind is None:
+            shown.append(unit.shown)
+            continue
+        if unit.brk:
+            breaks.add(len(spans))
+        shown.append(f"{OPEN}{len(spans)}{CLOSE}")
+        spans.append(Span(len(spans), unit.source, unit.kind))
+    return Masked("".join(shown), tuple(spans), fmt, frozenset(breaks), tuple(sorted(spellings.items())))
+
+
+# ---------------------------------------------------------------------------------------------
+# what to protect
+
+_SLOT = r"\{\{\{[^{}\n]{0,100}\}\}\}|\{\{[^{}\n]{0,100}\}\}"
+_URL_CHAR = rf"(?:{_SLOT}|[^\s<>\"{{}}{OPEN}{CLOSE}])"
+# Bare domains only with common top-level domains; those that are also words ("it", "in", "me")
+# need a path, so "order.it" from a missing space stays text.
+_TLD = (
+    "com|net|org|edu|gov|mil|int|io|ai|app|dev|info|biz|shop|store|online|site|tech|cloud|xyz|eu|uk|de|"
+    "es|fr|nl|ch|pt|br|mx|ar|cl|pe|ca|au|nz|jp|cn|kr|ru|pl|se|dk|fi|ie|cz|gr|tr|ro|hu|sk|ua|za|sg|hk|tw|"
+    "il|ae|vn|ph|tv|fm|gg|ly"
+)
+_WORDY_TLD = "it|in|at|me|no|be|us|co|to|is|am|my|by|as|so|do|go|id"
+_URL = regex.compile(
+    rf"(?i:(?:https?|ftp)://|www\.){_URL_CHAR}+"
+    # Atomic, with each dot followed by a label: no backtracking, so "a.a.a.…" stays linear.
+    rf"|(?<![\w@./:\-])(?>(?:[A-Za-z0-9](?:[A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?\.(?=[A-Za-z0-9]))+)"
+    rf"(?:(?:{_TLD})(?![\w\-])|(?:{_WORDY_TLD})(?=/))(?::\d{{2,5}})?(?:/{_URL_CHAR}*)?"
+)
+_EMAIL = regex.compile(
+    r"(?<![\w.+\-])(?:mailto:)?[\w.+\-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}(?![\w\-])"
+)
+_SLOTS = regex.compile(
+    rf"{_SLOT}|\{{%[^\n]{{0,100}}?%\}}|\$\{{[^{{}}\n]{{1,60}}\}}"
+    r"|\{[\w.\-]{1,60}(?:[,:!][^{}\n]{0,40})?\}|\[\[[^\[\]\n]{1,80}\]\]"
+)
+_PLACEHOLDERS = regex.compile(
+    # printf: %s %d %.2f %1$s %(name)s; not "50% off" (the letter after the conversion).
+    r"%(?:\([\w.\-]+\)|[1-9]\d*\$)?[\-+#0]*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:hh|ll|[hlLzjtq])?"
+    r"[diouxXeEfFgGaAcspn@](?![\p{L}\p{N}])"
+    r"|%[A-Za-z_][A-Za-z0-9_]{0,40}%|#[A-Za-z_][\w.\-]{0,40}#|<<[\w .\-]{1,40}>>"
+)
+# Template blanks such as "[Customer Support Phone Number]" or "[NAME]" (not "[Note]", a word).
+_TITLE_WORD = rf"(?:[\p{{Lu}}\p{{N}}][\p{{L}}\p{{N}}_'’&/.\-]*|{_SLOT})"
+_MINOR_WORD = r"(?:of|and|or|to|the|for|per|a|an|in|on|at|with|by|from|de|del|la|el|y|et|du|und)"
+_BRACKETED = regex.compile(rf"\[(?P<words>{_TITLE_WORD}(?:[ \t]+(?:{_TITLE_WORD}|{_MINOR_WORD}))*)\](?![(\[:])")
+_CODE_WORD = regex.compile(r"[\p{Lu}\p{N}_]{2,}")
+_MENTION = regex.compile(r"(?<![\w@.+\-])@[\p{L}\p{N}_](?:[\p{L}\p{N}_.\-]*[\p{L}\p{N}_])?")
+_HASHTAG = regex.compile(r"(?<![\w#&])#[\p{L}_][\p{L}\p{N}_]*")
+_EMOTICON = regex.compile(r"(?<!\S)(?:[:;=][\-^']?[)(\]\[DPpO*]|<3|\^_\^|[xX]D)(?=[\s.,!?]|\Z)")
+_EMOJI_RUN = regex.compile(r"[\p{Emoji}\p{Emoji_Component}\u200d\ufe0f\u20e3]+")
+_SHORTCODE = regex.compile(r"(?<![\w:]):[a-z0-9_+\-]{2,40}:(?![\w:])")
+# A word-like chunk around a digit, found from the digit outwards: scanning every word is slow.
+_CHUNK_LEFT = regex.compile(r"(?r)(?:[\p{L}\p{N}_]+[\-/:.,])*[\p{L}\p{N}_]*")
+_CHUNK_RIGHT = regex.compile(r"[\p{L}\p{N}_]*(?:[\-/:.,][\p{L}\p{N}_]+)*")
+_JUNCTION = regex.compile(r"[\-/:.,]")
+_DIGIT = regex.compile(r"\p{N}")
+_CURRENCY = "USD|EUR|GBP|JPY|CHF|CAD|AUD|NZD|MXN|BRL|INR|CNY|SEK|NOK|DKK|PLN|CZK|HUF|TRY|ZAR|RUB|ARS|CLP|COP"
+_AMOUNT_BEFORE = regex.compile(
+    rf"(?:(?<![\p{{L}}])(?:US|CA|AU|NZ|HK|NT|R|C|A|S)?\$|[€£¥₹₽₩¢₺₱฿]|(?<![\p{{L}}])(?:{_CURRENCY})[ \u00a0]?)\Z"
+)
+_AMOUNT_AFTER = regex.compile(rf"(?:%|‰|[€£¥₹₽₩¢₺₱฿]|[ \u00a0]?(?:{_CURRENCY})(?![\p{{L}}]))")
+_NUMBER_BEFORE = regex.compile(r"(?<![\w#+])[#№+]\Z")
+_NUMBER_AFTER = regex.compile(r"°[CF]?(?![\p{L}])")
+
+
+def keep_pattern(keep: Sequence[str]) -> regex.Pattern[str] | None:
+    """One pattern for do-not-translate terms: whole words, exact case, longest first."""
+    terms = sorted({t for t in keep if t.strip()}, key=lambda t: (-len(t), t))
+    if not terms:
+        return None
+    return regex.compile(r"(?<!\w)(?:" + "|".join(regex.escape(t) for t in terms) + r")(?!\w)")
+
+
+def find_spans(
+    text: str, terms: regex.Pattern[str] | None = None, forced: Sequence[tuple[int, int]] = ()
+) -> list[tuple[int, int, str]]:
+    """Non-overlapping (start, end, kind) of everything to protect in plain text, in order."""
+    # Lower ranks win overlaps; within a rank the earlier, then the longer match wins.
+    candidates = sorted(_candidates(text, terms, forced), key=lambda c: (c[3], c[0], c[0] - c[1]))
+    taken = bytearray(len(text))
+    chosen: list[tuple[int, int, str]] = []
+    for start, end, kind, _ in candidates:
+        if end > start and not any(taken[start:end]):
+            taken[start:end] = b"\1" * (end - start)
+            chosen.append((start, end, kind))
+    return sorted(chosen)
+
+
+def _candidates(
+    text: str, terms: regex.Pattern[str] | None, forced: Sequence[tuple[int, int]]
+) -> Iterator[tuple[int, int, str, float]]:
+    for start, end in forced:
+        yield start, end, "markup", 0
+    for m in regex.finditer(f"[{OPEN}{CLOSE}]", text):
+        yield m.start(), m.end(), "literal", 0
+    for m in _URL.finditer(text):
+        yield m.start(), m.start() + len(_trim_url(m.group(0))), "url", 1
+    for m in _EMAIL.finditer(text):
+        yield m.start(), m.end(), "email", 1
+    if terms is not None:
+        for m in terms.finditer(text):
+            yield m.start(), m.end(), "term", 2
+    for m in _SLOTS.finditer(text):
+        yield m.start(), m.end(), "slot", 3
+    for m in _PLACEHOLDERS.finditer(text):
+        yield m.start(), m.end(), "placeholder", 4
+    for m in _BRACKETED.finditer(text):
+        words = m.group("words").split()
+        if len(words) > 1 or _CODE_WORD.fullmatch(words[0]):
+            yield m.start(), m.end(), "placeholder", 4
+    for m in _MENTION.finditer(text):
+        yield m.start(), m.end(), "mention", 5
+    for m in _HASHTAG.finditer(text):
+        yield m.start(), m.end(), "hashtag", 5
+    yield from _emoji(text)
+    if _DIGIT.search(text):
+        yield from _numbers(text)
+
+
+def _trim_url(url: str) -> str:
+    """Drop sentence punctuation and unbalanced closing brackets after a URL."""
+    pairs = {")": "(", "]": "[", "}": "{"}
+    while url:
+        last = url[-1]
+        if last in ".,;:!?'\"*_~’”»" or (last in pairs and url.count(last) > url.count(pairs[last])):
+            url = url[:-1]
+        else:
+            break
+    return url
+
+
+def _emoji(text: str) -> Iterator[tuple[int, int, str, float]]:
+    for m in _EMOTICON.finditer(text):
+        yield m.start(), m.end(), "emoji", 6
+    for m in _SHORTCODE.finditer(text):
+        if emoji.emojize(m.group(0), language="alias") != m.group(0):
+            yield m.start(), m.end(), "emoji", 6
+    # emoji_list is slow on long texts: give it only the runs of emoji-like characters.
+    for run in _EMOJI_RUN.finditer(text):
+        if not run.group(0).isascii():
+            for e in emoji.emoji_list(run.group(0)):
+                yield run.start() + e["match_start"], run.start() + e["match_end"], "emoji", 6
+
+
+def _numbers(text: str) -> Iterator[tuple[int, int, str, float]]:
+    """Digit-bearing tokens, widened to a currency, percent sign, '#' or brackets around them."""
+    for lo, hi in _digit_chunks(text):
+        for start, end in _split_chunk(text[lo:hi], lo):
+            yield start, end, "number", 7.5  # the bare token, should a wider match lose an overlap
+            # A short window: searching from 0 would make long texts quadratic.
+            window = max(0, start - 5)
+            before = _AMOUNT_BEFORE.search(text, window, start) or _NUMBER_BEFORE.search(text, window, start)
+            after = _AMOUNT_AFTER.match(text, end) or _NUMBER_AFTER.match(text, end)
+            wide_start = before.start() if before else start
+            wide_end = after.end() if after else end
+            if (wide_start, wide_end) == (start, end) and text[start - 1 : start] == "(" and text[end : end + 1] == ")":
+                wide_start, wide_end = start - 1, end + 1  # "(555)" in a phone number
+            money = (before and before.re is _AMOUNT_BEFORE) or (after and after.re is _AMOUNT_AFTER)
+            if (wide_start, wide_end) != (start, end):
+                yield wide_start, wide_end, "amount" if money else "number", 7
+
+
+def _digit_chunks(text: str) -> Iterator[tuple[int, int]]:
+    """Ranges of "A-1234-XY"-like chunks that hold a digit."""
+    covered = 0
+    for digit in _DIGIT.finditer(text):
+        if digit.start() < covered:
+            continue
+        left = _CHUNK_LEFT.match(text, 0, digit.start())
+        right = _CHUNK_RIGHT.match(text, digit.end())
+        lo, hi = (left.start() if left else digit.start()), (right.end() if right else digit.end())
+        yield lo, hi
+        covered = hi
+
+
+def _split_chunk(chunk: str, offset: int) -> Iterator[tuple[int, int]]:
+    """Cut "30-day" into "30" and "day", keep "A-1234-XY", "10:30", "1,299.00" whole."""
+    start = prev = 0  # where the current token starts; where the current part starts
+    for m in _JUNCTION.finditer(chunk):
+        following = _JUNCTION.search(chunk, m.end())
+        right = chunk[m.end() : following.start() if following else len(chunk)]
+        if not _joins(chunk[prev : m.start()], m.group(0), right):
+            if _DIGIT.search(chunk, start, m.start()):
+                yield offset + start, offset + m.start()
+            start = m.end()
+        prev = m.end()
+    if _DIGIT.search(chunk, start):
+        yield offset + start, offset + len(chunk)
+
+
+def _joins(left: str, sep: str, right: str) -> bool:
+    if sep in ".,:":
+        return left[-1:].isdecimal() and right[:1].isdecimal()
+    return not (_is_word(left) or _is_word(right))
+
+
+def _is_word(part: str) -> bool:
+    """An ordinary word, not a code: "day", "Order" (but not "A", "XY", "COVID")."""
+    return part.isalpha() and len(part) > 1 and not part.isupper()
+
+
+# ---------------------------------------------------------------------------------------------
+# restore
+
+_STRICT = regex.compile(rf"{OPEN}(\d+){CLOSE}")
+# Engines respace the brackets ("⟦ 3 ⟧") or lose one of them; digits never stand next to a bracket
+# otherwise, because protect masks every digit of the source.
+_LOOSE = regex.compile(rf"{OPEN}[^\S\n]*(\d+)[^\S\n]*{CLOSE}|{OPEN}[^\S\n]*(\d+)|(\d+)[^\S\n]*{CLOSE}")
+_STRAY = regex.compile(rf"[{OPEN}{CLOSE}]")
+_LETTER = regex.compile(r"\p{L}")
+_TRAIL_PUNCT = regex.compile(r"[\s\p{P}\p{S}]*\Z")
+_LEAD_PUNCT = regex.compile(r"\A[\s\p{P}\p{S}]*")
+_SENTENCE_END = regex.compile(r"(?<=[.!?…。！？])[^\S\n]+|\n")
+_LINE_END = regex.compile(r"\n")
+_TRAIL_SPACE = regex.compile(r"\s*\Z")
+_LEAD_SPACE = regex.compile(r"\A\s*")
+
+
+@dataclass(slots=True)
+class _Layout:
+    """Text between placeholders: texts[k] precedes idxs[k]; texts has one item more than idxs."""
+
+    texts: list[str]
+    idxs: list[int]
+
+
+def restore(translated: str, masked: Masked) -> Restored:
+    """Put the masked spans back into a translation of `masked.text`, exactly, repairing what it can."""
+    n = len(masked.spans)
+    out, stray = _parse(translated, _LOOSE, n)
+    duplicated = _dedupe(out)
+    src, _ = _parse(masked.text, _STRICT, n)
+    present = set(out.idxs)
+    lost = [i for i in range(n) if i not in present]
+    for i in lost:
+        _reinsert(out, src, i)
+    _respace(out, src, masked)
+    spellings = dict(masked.escapes)
+    parts: list[str] = []
+    for k, text in enumerate(out.texts):
+        parts.append(encode_html(text, spellings) if masked.fmt == "html" else text)
+        if k < len(out.idxs):
+            parts.append(masked.spans[out.idxs[k]].text)
+    return Restored(
+        text="".join(parts),
+        lost=tuple(masked.spans[i] for i in lost),
+        duplicated=tuple(masked.spans[i] for i in duplicated),
+        repaired=bool(lost or duplicated or stray),
+    )
+
+
+def _parse(text: str, pattern: regex.Pattern[str], n: int) -> tuple[_Layout, bool]:
+    """Split at placeholders with a valid index; drop invalid ones and stray brackets."""
+    layout = _Layout([""], [])
+    stray = False
+    pos = 0
+    for m in pattern.finditer(text):
+        index = int(next(g for g in m.groups() if g is not None))
+        layout.texts[-1] += text[pos : m.start()]
+        if index < n:
+            layout.idxs.append(index)
+            layout.texts.append("")
+        else:
+            stray = True
+        pos = m.end()
+    layout.texts[-1] += text[pos:]
+    for k, t in enumerate(layout.texts):
+        cleaned = _STRAY.sub("", t)
+        stray = stray or cleaned != t
+        layout.texts[k] = cleaned
+    return layout, stray
+
+
+def _dedupe(out: _Layout) -> list[int]:
+    """Keep the first copy of each placeholder; return the indices that had extra copies."""
+    seen: set[int] = set()
+    dupes: list[int] = []
+    k = 0
+    while k < len(out.idxs):
+        index = out.idxs[k]
+        if index not in seen:
+            seen.add(index)
+            k += 1
+            continue
+        if index not in dupes:
+            dupes.append(index)
+        left, right = out.texts[k], out.texts.pop(k + 1)
+        # Drop the space the copy stood after when a space or a full stop follows it.
+        if left[-1:] in (" ", "\t") and (not right or right[0] in " \t" or _may_glue(right[0], False, False)):
+            left = left.rstrip(" \t")
+        out.texts[k] = left + right
+        del out.idxs[k]
+    return sorted(dupes)
+
+
+def _reinsert(out: _Layout, src: _Layout, i: int) -> None:
+    """Put a lost placeholder back near where the source had it, relative to its neighbours."""
+    # src.idxs is 0..n-1 in order; lost ones are handled in increasing order, so i-1 is present.
+    position = {index: k for k, index in enumerate(out.idxs)}
+    later = [j for j in range(i + 1, len(src.idxs)) if j in position]
+    before = src.texts[i]
+    after = "".join(src.texts[i + 1 : later[0] + 1]) if later else "".join(src.texts[i + 1 :])
+    # The text slot to insert into: right after the previous placeholder, or before the next one.
+    if i > 0:
+        slot = position[i - 1] + 1
+    else:
+        slot = position[later[0]] if later else 0
+    region = out.texts[slot]
+    at = _insertion_point(region, before, after)
+    out.texts[slot : slot + 1] = [region[:at], region[at:]]
+    out.idxs.insert(slot, i)
+
+
+def _insertion_point(region: str, before: str, after: str) -> int:
+    lo, hi = 0, len(region)
+    # Separators between sentences and lines come back unchanged, and engines rarely merge or
+    # split sentences: when the counts agree, the placeholder's own sentence (or line) is known.
+    for boundary in (_SENTENCE_END, _LINE_END):
+        cuts = list(boundary.finditer(region))
+        nb, na = len(boundary.findall(before)), len(boundary.findall(after))
+        if len(cuts) == nb + na:
+            lo = cuts[nb - 1].end() if nb else 0
+            hi = cuts[nb].start() if nb < len(cuts) else len(region)
+            before = boundary.split(before)[-1]
+            after = boundary.split(after)[0]
+            break
+    text = region[lo:hi]
+    if not _LETTER.search(after):
+        tail = (_TRAIL_PUNCT if after.strip() else _TRAIL_SPACE).search(text)
+        return hi - len(tail.group(0)) if tail else hi
+    if not _LETTER.search(before):
+        head = (_LEAD_PUNCT if before.strip() else _LEAD_SPACE).match(text)
+        return lo + len(head.group(0)) if head else lo
+    # In mid-sentence: the same share of the way through, moved to the nearest word start.
+    target = lo + round(len(before) / (len(before) + len(after)) * len(text))
+    starts = [lo + m.start() for m in regex.finditer(r"(?<!\S)\S", text)] or [lo]
+    return min(starts, key=lambda s: abs(s - target))
+
+
+def _respace(out: _Layout, src: _Layout, masked: Masked) -> None:
+    """Undo spaces the engine added or removed next to a placeholder, where the source shows intent."""
+    for k, index in enumerate(out.idxs):
+        if index in masked.breaks:
+            continue  # block boundaries sit in the separators, which come back unchanged
+        markup = "markup" in masked.spans[index].kinds
+        left_src, right_src = src.texts[index], src.texts[index + 1]
+        glued_left = not left_src[-1:].isspace() and (bool(left_src) or index > 0)
+        glued_right = not right_src[:1].isspace() and (bool(right_src) or index + 1 < len(src.idxs))
+        left, right = out.texts[k], out.texts[k + 1]
+        stripped = left.rstrip(" \t")
+        if glued_left and stripped != left and _may_glue(stripped[-1:], markup, opening=True):
+            left = stripped
+        elif not glued_left and left_src[-1:] in (" ", "\t") and left[-1:].isalnum():
+            left += " "
+        stripped = right.lstrip(" \t")
+        if glued_right and stripped != right and _may_glue(stripped[:1], markup, opening=False):
+            right = stripped
+        elif not glued_right and right_src[:1] in (" ", "\t") and right[:1].isalnum():
+            right = " " + right
+        out.texts[k], out.texts[k + 1] = left, right
+
+
+def _may_glue(neighbour: str, markup: bool, opening: bool) -> bool:
+    """Whether a space the engine put between a placeholder and `neighbour` can go."""
+    if not neighbour:
+        return True  # next to another placeholder or the edge of the text
+    if neighbour.isspace():
+        return False  # a line break: layout, not engine noise
+    if markup:
+        return True  # "** Nota**" is not emphasis; tags don't care either way
+    category = unicodedata.category(neighbour)
+    if not category.startswith(("P", "S")) or neighbour in "¿¡":
+        return False
+    # Text before the placeholder may be an opening bracket, text after a closing one.
+    return category not in (("Pe", "Pf") if opening else ("Ps", "Pi"))
