@@ -34,8 +34,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from glossary.protect import Restored, find_spans, protect, restore  # noqa: E402
+from glossary.protect import Restored, protect, restore  # noqa: E402
 from glossary.segment import join, split, split_masked  # noqa: E402
+from glossary.spans import find_spans  # noqa: E402
 from models.apertium import ApertiumEngine  # noqa: E402
 from models.base import LanguagePair  # noqa: E402
 from models.config import EngineSpec  # noqa: E402

@@ -9,8 +9,9 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from glossary.protect import Masked, Span, find_spans, keep_pattern, protect, restore
+from glossary.protect import Masked, Span, protect, restore
 from glossary.segment import join, split
+from glossary.spans import find_spans, keep_pattern
 
 MESSAGES = [
     "Your order {{Order Number}} (#48213) ships on 2024-05-01 at 10:30. Track it at "
