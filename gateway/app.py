@@ -19,6 +19,16 @@ log = logging.getLogger("tonegate")
 ServicesFactory = Callable[[Settings], AbstractAsyncContextManager[Services]]
 
 
+def provided(services: Services) -> ServicesFactory:
+    """A factory that hands over services opened elsewhere (the CLI opens them before serving)."""
+
+    @asynccontextmanager
+    async def factory(_: Settings) -> AsyncIterator[Services]:
+        yield services
+
+    return factory
+
+
 def create_app(settings: Settings | None = None, services_factory: ServicesFactory = open_services) -> FastAPI:
     settings = settings or load_settings()
 

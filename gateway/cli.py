@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -31,7 +32,7 @@ app.add_typer(keys_app, name="keys")
 models_app = typer.Typer(help="Prepare neural models for the engines file.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True, highlight=False)
 
 
 @contextmanager
@@ -61,14 +62,29 @@ def serve(
     """Serve the v1 HTTP API (with an embedded Redis unless TONEGATE_REDIS_URL is set)."""
     import uvicorn
 
-    from gateway.app import create_app
+    from gateway.app import create_app, provided
+    from gateway.services import open_services
 
     settings = _settings(host=host, port=port)
     _logging(settings.log_level)
+
+    async def run() -> None:
+        # Open Redis, engines and the detector before uvicorn starts, so a bad setting ends the
+        # start with one line naming it rather than a lifespan traceback.
+        async with open_services(settings) as services:
+            app = create_app(settings, services_factory=provided(services))
+            config = uvicorn.Config(
+                app, host=settings.host, port=settings.port, log_level=settings.log_level, log_config=None
+            )
+            # uvicorn re-raises the SIGTERM/SIGINT it handled once it has stopped; with these
+            # no-op handlers that lands here harmlessly and the services (and the embedded
+            # redis-server child) still close in order.
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, lambda *_: None)
+            await uvicorn.Server(config).serve()
+
     with _friendly_errors():
-        uvicorn.run(
-            create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level, log_config=None
-        )
+        anyio.run(run)
 
 
 @asynccontextmanager

@@ -141,9 +141,9 @@ def test_serve_on_embedded_defaults_prints_an_admin_key_once_and_persists(tmp_pa
         assert r.json()["translations"][0]["text"] == "Dónde es mi orden?"
     finally:
         proc.terminate()
-        # uvicorn shuts down cleanly, then re-raises the SIGTERM it caught
-        assert proc.wait(timeout=30) in (0, -15)
+        assert proc.wait(timeout=30) == 0  # a clean shutdown, embedded Redis included
     assert (tmp_path / "appendonlydir").is_dir()  # the private Redis kept its append-only file here
+    assert not (tmp_path / "redis.sock").exists()  # and it stopped with the gateway
 
     proc, log = _start_serve(tmp_path, port)
     try:
@@ -153,3 +153,9 @@ def test_serve_on_embedded_defaults_prints_an_admin_key_once_and_persists(tmp_pa
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_serve_with_unreachable_redis_names_the_setting(tmp_path):
+    r = tonegate("serve", "--port", str(free_port()), env={"TONEGATE_REDIS_URL": "redis://127.0.0.1:1/0"})
+    assert r.returncode == 2
+    assert "TONEGATE_REDIS_URL: cannot reach Redis" in r.stderr and "Traceback" not in r.stderr
