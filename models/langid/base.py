@@ -1,0 +1,139 @@
+"""The detector contract and the steps every backend shares: clean, score, add the prior, decide."""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar, runtime_checkable
+
+from models.errors import ConfigError, UnknownLanguage
+from models.langcodes import normalize
+from models.langid.prior import WordFrequencyPrior
+from models.langid.text import has_letters, strip_non_language, word_count, words
+
+NO_LETTERS, TOO_SHORT, AMBIGUOUS = "no_letters", "too_short", "ambiguous"
+# A message of this many words or fewer is "short": a weak score on it decides nothing.
+SHORT_WORDS = 2
+MAX_ALTERNATIVES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    lang: str | None  # ISO 639-1 code (models.langcodes), None = no decision
+    confidence: float  # 0..1 for lang (0.0 when None)
+    alternatives: tuple[tuple[str, float], ...]  # next best (lang, confidence), at most 3
+    reason: str | None = None  # why no decision: "no_letters" | "too_short" | "ambiguous"
+
+
+@runtime_checkable
+class LanguageDetector(Protocol):
+    name: str
+    default_languages: frozenset[str]
+
+    def detect(self, texts: Sequence[str], candidates: Collection[str] | None = None) -> list[Detection]:
+        """One Detection per text, in order; blocking, so async callers run it in a worker thread."""
+        ...
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class BoundedCache(Generic[K, V]):
+    """A thread-safe LRU of things that are cheap to keep and slow to build (restricted detectors)."""
+
+    def __init__(self, maxsize: int) -> None:
+        self._items: OrderedDict[K, V] = OrderedDict()
+        self._maxsize = maxsize
+        self._lock = threading.Lock()
+
+    def get(self, key: K, build: Callable[[K], V]) -> V:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+            value = build(key)  # under the lock: two requests never build the same detector twice
+            self._items[key] = value
+            if len(self._items) > self._maxsize:
+                self._items.popitem(last=False)
+            return value
+
+
+class ScoringDetector:
+    """Template: subclasses implement `_confidences` (the model call); this class does the rest."""
+
+    name: str
+    default_languages: frozenset[str]
+
+    def __init__(
+        self,
+        languages: Collection[str],
+        supported: frozenset[str],
+        *,
+        min_confidence_short: float,
+        wordfreq_weight: float,
+        preload: bool,
+    ) -> None:
+        self.supported = supported
+        self.default_languages = self._check(languages)
+        self.min_confidence_short = min_confidence_short
+        self._prior = WordFrequencyPrior(supported, wordfreq_weight) if wordfreq_weight else None
+        if self._prior is not None and preload:
+            self._prior.preload(self.default_languages)
+
+    def detect(self, texts: Sequence[str], candidates: Collection[str] | None = None) -> list[Detection]:
+        langs = self.default_languages if candidates is None else self._check(candidates)
+        cleaned = [strip_non_language(t) for t in texts]
+        todo = [i for i, text in enumerate(cleaned) if has_letters(text)]
+        if len(langs) == 1:  # nothing to choose between (and lingua answers 0 for a lone language)
+            scored = [dict.fromkeys(langs, 1.0)] * len(todo)
+        else:
+            scored = self._confidences([cleaned[i] for i in todo], langs) if todo else []
+        out = [Detection(None, 0.0, (), NO_LETTERS)] * len(texts)
+        for i, confidences in zip(todo, scored, strict=True):
+            out[i] = self._decide(cleaned[i], self._with_prior(cleaned[i], confidences, langs))
+        return out
+
+    def _confidences(self, texts: list[str], langs: frozenset[str]) -> list[dict[str, float]]:
+        """Per text, a confidence for each language in langs (summing to 1, or all 0 when none fits)."""
+        raise NotImplementedError
+
+    def _check(self, codes: Collection[str]) -> frozenset[str]:
+        if isinstance(codes, str):
+            codes = [codes]  # a lone "es" would otherwise be read as the languages "e" and "s"
+        langs = frozenset(normalize(code) for code in codes)
+        if not langs:
+            raise ConfigError("candidates: name at least one language, or pass None for the defaults")
+        unsupported = sorted(langs - self.supported)
+        if unsupported:
+            raise UnknownLanguage(
+                unsupported[0],
+                f"the {self.name} detector cannot identify it; it knows {', '.join(sorted(self.supported))}",
+            )
+        return langs
+
+    def _with_prior(self, text: str, confidences: dict[str, float], langs: frozenset[str]) -> dict[str, float]:
+        """Bayes-style: add the word-frequency log-prior to each log-confidence and renormalise."""
+        if self._prior is None:
+            return confidences
+        prior = self._prior.scores(words(text), langs)
+        logs = {lang: math.log(c) + prior[lang] for lang, c in confidences.items() if c > 0}
+        if not logs:
+            return confidences
+        top = max(logs.values())
+        exp = {lang: math.exp(v - top) for lang, v in logs.items()}
+        total = sum(exp.values())
+        return {lang: exp.get(lang, 0.0) / total for lang in confidences}
+
+    def _decide(self, text: str, confidences: dict[str, float]) -> Detection:
+        ranked = sorted(((lang, c) for lang, c in confidences.items() if c > 0), key=lambda lc: (-lc[1], lc[0]))
+        if not ranked:
+            return Detection(None, 0.0, (), AMBIGUOUS)  # no candidate is plausible (e.g. wrong script)
+        lang, confidence = ranked[0]
+        if confidence < self.min_confidence_short and word_count(text) <= SHORT_WORDS:
+            # Keep the guesses: the caller falls back to the conversation's language, or uses them.
+            return Detection(None, 0.0, tuple(ranked[:MAX_ALTERNATIVES]), TOO_SHORT)
+        return Detection(lang, confidence, tuple(ranked[1 : MAX_ALTERNATIVES + 1]))
