@@ -5,7 +5,7 @@
 
 Restrict `candidates` to the languages a brand serves; a one- or two-word message with a weak
 score comes back with lang None (reason "too_short") so the caller keeps the conversation's
-language. Measurements behind the defaults: bench/langid.md.
+language. Measurements behind the defaults: bench/README.md.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ DEFAULT_LANGUAGES: tuple[str, ...] = (
     "id",
     "th",
 )
-# Calibrated on bench/data/langid/dev.tsv (bench/langid.md); the test split reports the figures.
+# Calibrated on bench/data/langid/dev.tsv (bench/README.md); the test split reports the figures.
 MIN_CONFIDENCE_SHORT = 0.6
 WORDFREQ_WEIGHT = 0.6
 

@@ -12,7 +12,7 @@ import regex
 # The gateway's code -> wordfreq's, where they differ.
 _WORDFREQ_CODES = {"hr": "sh", "sr": "sh", "tl": "fil"}
 # wordfreq's "small" lists keep words seen at least once per million (zipf >= 3): 180 MB and 1 s
-# to load for 31 languages, against 1 GB and 9 s for "best", at the same accuracy (bench/langid.md).
+# to load for 31 languages, against 1 GB and 9 s for "best", at the same accuracy (bench/README.md).
 WORDLIST = "small"
 # An unseen word scores as if it were ten times rarer than the rarest listed word.
 _UNSEEN_FACTOR = 0.1
