@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from gateway.errors import install_error_handlers
 from gateway.limits import BodySizeLimit
-from gateway.routers import detect, keys, meta, translate
+from gateway.routers import brands, detect, glossary, keys, meta, translate
 from gateway.services import Services, open_services
 from gateway.settings import Settings, load_settings
 
@@ -52,6 +52,6 @@ def create_app(settings: Settings | None = None, services_factory: ServicesFacto
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     install_error_handlers(app)
-    for router in (translate.router, detect.router, meta.router, keys.router):
+    for router in (translate.router, detect.router, meta.router, keys.router, brands.router, glossary.router):
         app.include_router(router)
     return app

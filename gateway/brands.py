@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from redis.asyncio import Redis
@@ -23,6 +24,8 @@ class Brand(BaseModel):
     languages: list[str] = Field(default_factory=list)
     agent_lang: str = "en"
     review_below: float | None = Field(default=None, ge=0.0, le=1.0)
+    # Register per target language ("es": "formal"): translations are checked and fixed to it.
+    tone: dict[str, Literal["formal", "informal"]] = Field(default_factory=dict)
 
     @field_validator("name")
     @classmethod
@@ -39,6 +42,22 @@ class Brand(BaseModel):
         except UnknownLanguage as exc:
             raise ValueError(str(exc)) from None
 
+    @field_validator("tone")
+    @classmethod
+    def _tone(cls, v: dict[str, str]) -> dict[str, str]:
+        from glossary.tone import TONE_LANGUAGES
+
+        out = {}
+        for code, register in v.items():
+            try:
+                lang = normalize(code)
+            except UnknownLanguage as exc:
+                raise ValueError(str(exc)) from None
+            if lang not in TONE_LANGUAGES:
+                raise ValueError(f"no tone rules for {lang!r}; tone languages: {', '.join(TONE_LANGUAGES)}")
+            out[lang] = register
+        return out
+
     @field_validator("agent_lang")
     @classmethod
     def _agent_lang(cls, v: str) -> str:
@@ -53,6 +72,7 @@ DEMO_BRAND = Brand(
     display_name="Demo Outfitters",
     languages=["en", "es", "fr", "pt", "it", "ca", "de"],
     agent_lang="en",
+    tone={"es": "formal", "fr": "formal", "de": "formal"},
 )
 
 
@@ -69,3 +89,9 @@ class BrandStore:
 
     async def add_if_missing(self, brand: Brand) -> bool:
         return bool(await self.redis.set(_KEY + brand.name, brand.model_dump_json(), nx=True))
+
+    async def delete(self, name: str) -> bool:
+        return bool(await self.redis.delete(_KEY + name))
+
+    async def names(self) -> list[str]:
+        return sorted([k.decode().removeprefix(_KEY) async for k in self.redis.scan_iter(match=_KEY + "*")])

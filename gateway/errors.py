@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from glossary.errors import GlossaryError, ImportFailed, InvalidTerm
 from models.errors import ConfigError, EngineFailure, ModelError, UnknownLanguage, UnsupportedPair
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,20 @@ def install_error_handlers(app: FastAPI) -> None:
         if status >= 500:
             log.error("%s %s: %s", request.method, request.url.path, exc)
         return JSONResponse(error_body(type_, str(exc)), status_code=status)
+
+    @app.exception_handler(GlossaryError)
+    async def _glossary(request: Request, exc: GlossaryError) -> JSONResponse:
+        from glossary.store import TermNotFound, VersionNotFound
+
+        if isinstance(exc, ImportFailed):
+            body = error_body("import_failed", str(exc))
+            body["error"]["errors"] = [{"line": line, "message": msg} for line, msg in exc.errors]
+            return JSONResponse(body, status_code=422)
+        if isinstance(exc, (TermNotFound, VersionNotFound)):
+            return JSONResponse(error_body("not_found", str(exc)), status_code=404)
+        if isinstance(exc, InvalidTerm):
+            return JSONResponse(error_body("invalid_term", str(exc)), status_code=422)
+        return JSONResponse(error_body("conflict", str(exc)), status_code=409)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

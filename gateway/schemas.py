@@ -119,3 +119,71 @@ class KeyOut(BaseModel):
     label: str
     created_at: float
     created_by: str
+
+
+class BrandOut(BaseModel):
+    name: str
+    display_name: str
+    languages: list[str]
+    agent_lang: str
+    review_below: float | None
+    tone: dict[str, str]
+    glossary_version: int
+    glossary_entries: int
+
+
+class ToneBody(_Body):
+    registers: dict[str, Literal["formal", "informal"]] = Field(
+        description='register per target language, e.g. {"es": "formal", "de": "informal"}'
+    )
+
+
+class TermIn(_Body):
+    kind: Literal["dnt", "term", "forbidden"]
+    source: str
+    target: str | None = None
+    source_lang: str | None = None
+    target_lang: str | None = None
+    case_sensitive: bool | None = None
+    variants: list[str] = Field(default_factory=list, max_length=50)
+    note: str = ""
+
+
+class TermOutFull(BaseModel):
+    id: str
+    kind: str
+    source: str
+    target: str | None
+    source_lang: str | None
+    target_lang: str | None
+    case_sensitive: bool
+    variants: list[str]
+    note: str
+
+
+class TermChanged(BaseModel):
+    term: TermOutFull | None
+    version: int
+
+
+class GlossaryPage(BaseModel):
+    brand: str
+    version: int
+    total: int
+    offset: int
+    limit: int
+    terms: list[TermOutFull]
+
+
+class ImportResult(BaseModel):
+    version: int
+    mode: str
+    imported: int
+    added: int
+    updated: int
+    removed: int
+
+
+class VersionsPage(BaseModel):
+    total: int
+    versions: list[dict]

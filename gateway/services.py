@@ -18,6 +18,7 @@ from gateway.keys import KeyStore
 from gateway.metrics import Metrics
 from gateway.pipeline import Pipeline
 from gateway.settings import Settings
+from glossary.store import TermbaseStore
 from models.config import load_engine_specs
 from models.errors import ConfigError, ModelError
 from models.langid import LanguageDetector, build_detector
@@ -36,6 +37,7 @@ class Services:
     keys: KeyStore
     brands: BrandStore
     metrics: Metrics
+    termbases: TermbaseStore
     first_admin_key: str | None = None
 
 
@@ -95,6 +97,6 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             log.info("created the demo brand %r", DEMO_BRAND.name)
         metrics = Metrics()
         pipeline = Pipeline(registry, detector, ConversationLanguages(redis), settings.review_below, metrics)
-        services = Services(settings, redis, registry, detector, pipeline, keys, brands, metrics)
+        services = Services(settings, redis, registry, detector, pipeline, keys, brands, metrics, TermbaseStore(redis))
         services.first_admin_key = await keys.ensure_admin()
         yield services

@@ -9,7 +9,7 @@ Pure functions: no engines, no I/O.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -31,6 +31,13 @@ class Span:
     # "emoji" | "markup" | "term" | "literal" (a ⟦ or ⟧ in the source); neighbours merged into one
     # span join their kinds with "+" ("slot+number").
     kind: str
+    # What goes back in place of the span: None = the source text itself. A glossary term sets
+    # its target form here, so the engine never sees (or mistranslates) the term.
+    output: str | None = None
+
+    @property
+    def restored(self) -> str:
+        return self.text if self.output is None else self.output
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -62,13 +69,19 @@ class _Unit:
     shown: str  # what the engine sees (differs from source for decoded HTML text)
     kind: str | None  # None: text to translate
     brk: bool = False
+    output: str | None = None
 
 
 _HSPACE = regex.compile(r"[^\S\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]*")
 
 
-def protect(text: str, fmt: Format = "text", keep: Sequence[str] = ()) -> Masked:
-    """Mask protected spans; `keep` lists extra literal terms never to translate (whole words, exact case)."""
+# Finds glossary terms in a piece of plain text: (start, end, output); output None keeps the source.
+TermFinder = Callable[[str], Iterable[tuple[int, int, str | None]]]
+
+
+def protect(text: str, fmt: Format = "text", keep: Sequence[str] = (), terms: TermFinder | None = None) -> Masked:
+    """Mask protected spans; `keep` lists extra literal terms never to translate (whole words, exact case);
+    `terms` finds glossary terms, masked first and restored as their output."""
     if fmt == "text":
         pieces = [Piece(text, markup=False)]
     elif fmt == "html":
@@ -78,30 +91,49 @@ def protect(text: str, fmt: Format = "text", keep: Sequence[str] = ()) -> Masked
     else:
         raise ValueError(f"unknown format {fmt!r}; valid formats: html, markdown, text")
     spellings = entity_spellings([p.text for p in pieces if not p.markup]) if fmt == "html" else {}
-    terms = keep_pattern(keep)
+    pattern = keep_pattern(keep)
     units: list[_Unit] = []
     for piece in pieces:
         if piece.markup:
             units.append(_Unit(piece.text, "", "markup", piece.brk))
         else:
             decoded = decode_html(piece.text, spellings) if fmt == "html" else None
-            units.extend(_text_units(piece.text, decoded, terms))
+            units.extend(_text_units(piece.text, decoded, pattern, terms))
     return _assemble(_merge(units), fmt, spellings)
 
 
-def _text_units(source: str, decoded: Decoded | None, terms: regex.Pattern[str] | None) -> list[_Unit]:
+def _text_units(
+    source: str, decoded: Decoded | None, pattern: regex.Pattern[str] | None, terms: TermFinder | None
+) -> list[_Unit]:
     shown = decoded.text if decoded else source
     forced = decoded.forced if decoded else ()
 
     def src(a: int, b: int) -> str:
         return source[decoded.origin[a] : decoded.origin[b]] if decoded else source[a:b]
 
+    # Glossary terms first: the brand's own entries win over the generic detectors.
+    found: list[tuple[int, int, str, str | None]] = []
+    taken = 0
+    for start, end, output in sorted(terms(shown) if terms else ()):
+        if start >= taken and end > start:
+            found.append((start, end, "term", output))
+            taken = end
+    gaps, pos = [], 0
+    for start, end, _, _ in found:
+        gaps.append((pos, start))
+        pos = end
+    gaps.append((pos, len(shown)))
+    for a, b in gaps:
+        for start, end, kind in find_spans(
+            shown[a:b], pattern, [(f - a, t - a) for f, t in forced if a <= f and t <= b]
+        ):
+            found.append((start + a, end + a, kind, None))
     units: list[_Unit] = []
     pos = 0
-    for start, end, kind in find_spans(shown, terms, forced):
+    for start, end, kind, output in sorted(found):
         if start > pos:
             units.append(_Unit(src(pos, start), shown[pos:start], None))
-        units.append(_Unit(src(start, end), "", kind))
+        units.append(_Unit(src(start, end), "", kind, output=output))
         pos = end
     if pos < len(shown):
         units.append(_Unit(src(pos, len(shown)), shown[pos:], None))
@@ -133,7 +165,10 @@ def _merge(units: list[_Unit]) -> list[_Unit]:
 
 def _join(a: _Unit, gap: str, b: _Unit) -> _Unit:
     kinds = list(dict.fromkeys([*str(a.kind).split("+"), *str(b.kind).split("+")]))
-    return _Unit(a.source + gap + b.source, "", "+".join(kinds), a.brk)
+    output = None
+    if a.output is not None or b.output is not None:
+        output = (a.source if a.output is None else a.output) + gap + (b.source if b.output is None else b.output)
+    return _Unit(a.source + gap + b.source, "", "+".join(kinds), a.brk, output)
 
 
 def _assemble(units: list[_Unit], fmt: Format, spellings: dict[str, str]) -> Masked:
@@ -147,7 +182,7 @@ def _assemble(units: list[_Unit], fmt: Format, spellings: dict[str, str]) -> Mas
         if unit.brk:
             breaks.add(len(spans))
         shown.append(f"{OPEN}{len(spans)}{CLOSE}")
-        spans.append(Span(len(spans), unit.source, unit.kind))
+        spans.append(Span(len(spans), unit.source, unit.kind, unit.output))
     return Masked("".join(shown), tuple(spans), fmt, frozenset(breaks), tuple(sorted(spellings.items())))
 
 
@@ -192,13 +227,30 @@ def restore(translated: str, masked: Masked) -> Restored:
     for k, text in enumerate(out.texts):
         parts.append(encode_html(text, spellings) if masked.fmt == "html" else text)
         if k < len(out.idxs):
-            parts.append(masked.spans[out.idxs[k]].text)
+            span = masked.spans[out.idxs[k]]
+            if span.output is None:
+                parts.append(span.text)
+            else:
+                value = _capitalise(span.output) if _sentence_start("".join(parts)) else span.output
+                parts.append(encode_html(value, spellings) if masked.fmt == "html" else value)
     return Restored(
         text="".join(parts),
         lost=tuple(masked.spans[i] for i in lost),
         duplicated=tuple(masked.spans[i] for i in duplicated),
         repaired=bool(lost or duplicated or stray),
     )
+
+
+_OPENING = regex.compile(r"(?:\A|[.!?…。！？]\s+|\n)[\s\p{Ps}\p{Pi}¿¡\-–—*•]*\Z")
+
+
+def _sentence_start(before: str) -> bool:
+    """Is a span placed here the first word of a sentence (so a glossary target is capitalised)?"""
+    return _OPENING.search(before[-200:] if len(before) > 200 else before) is not None if before else True
+
+
+def _capitalise(word: str) -> str:
+    return word[:1].upper() + word[1:]
 
 
 def _parse(text: str, pattern: regex.Pattern[str], n: int) -> tuple[_Layout, bool]:
