@@ -12,6 +12,8 @@ from models.errors import UnknownLanguage
 from models.langcodes import normalize
 
 _KEY = "tonegate:brand:"
+# Languages with register rules in glossary/tone.py (kept in step by tests/gateway/test_brands.py).
+TONE_LANGUAGES = ("es", "de", "fr", "it", "pt", "nl")
 BRAND_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
@@ -45,8 +47,6 @@ class Brand(BaseModel):
     @field_validator("tone")
     @classmethod
     def _tone(cls, v: dict[str, str]) -> dict[str, str]:
-        from glossary.tone import TONE_LANGUAGES
-
         out = {}
         for code, register in v.items():
             try:
