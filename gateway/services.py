@@ -18,10 +18,12 @@ from gateway.keys import KeyStore
 from gateway.metrics import Metrics
 from gateway.pipeline import Pipeline
 from gateway.settings import Settings
+from gateway.terminology import BrandRulesCache
 from glossary.store import TermbaseStore
 from models.config import load_engine_specs
 from models.errors import ConfigError, ModelError
 from models.langid import LanguageDetector, build_detector
+from models.morphology import ApertiumMorphology, installed_morphologies
 from models.registry import EngineRegistry
 
 log = logging.getLogger("tonegate")
@@ -63,6 +65,15 @@ def load_detector(settings: Settings, preload: bool = True) -> LanguageDetector:
         raise SettingsError(f"TONEGATE_LANGUAGES / TONEGATE_DETECTOR: {exc}") from None
 
 
+def load_morphologies() -> dict[str, ApertiumMorphology]:
+    """Apertium analysers and generators of the tone languages, to fix verb forms to a brand's register.
+
+    They start lazily, on the first text that needs them."""
+    from glossary.tone import TONE_LANGUAGES
+
+    return {lang: ApertiumMorphology(lang) for lang in installed_morphologies() if lang in TONE_LANGUAGES}
+
+
 @asynccontextmanager
 async def open_services(settings: Settings) -> AsyncIterator[Services]:
     async with AsyncExitStack() as stack:
@@ -96,7 +107,19 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         if settings.demo_brand and await brands.add_if_missing(DEMO_BRAND):
             log.info("created the demo brand %r", DEMO_BRAND.name)
         metrics = Metrics()
-        pipeline = Pipeline(registry, detector, ConversationLanguages(redis), settings.review_below, metrics)
-        services = Services(settings, redis, registry, detector, pipeline, keys, brands, metrics, TermbaseStore(redis))
+        termbases = TermbaseStore(redis)
+        morphologies = load_morphologies()
+        for morphology in morphologies.values():
+            stack.callback(morphology.close)
+        pipeline = Pipeline(
+            registry,
+            detector,
+            ConversationLanguages(redis),
+            settings.review_below,
+            metrics,
+            BrandRulesCache(termbases),
+            morphologies,
+        )
+        services = Services(settings, redis, registry, detector, pipeline, keys, brands, metrics, termbases)
         services.first_admin_key = await keys.ensure_admin()
         yield services

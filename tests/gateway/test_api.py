@@ -221,5 +221,5 @@ def test_metrics_count_translations_and_time_stages(client, anon):
     client.post("/v1/translate", json={"text": "Good morning.", "target_lang": "es"})
     body = anon.get("/metrics").text
     assert 'tonegate_translations_total{band="best",engine="apertium:en-es",source="en",target="es"}' in body
-    for stage in ("detect", "protect", "translate", "restore_score"):
+    for stage in ("detect", "protect", "translate", "restore", "check", "score"):
         assert f'tonegate_stage_seconds_count{{stage="{stage}"}}' in body
