@@ -367,3 +367,32 @@ def chaos(text: str, rnd: random.Random) -> str:
     if rnd.random() < 0.2:
         out.append(" ⟦99⟧ ⟧")
     return "".join(out)
+
+
+def _finder(pairs):
+    """A term finder like the gateway's: each (source, output) found as a whole word, case-insensitively."""
+
+    def find(text):
+        out = []
+        for source, output in pairs:
+            for m in regex.finditer(rf"(?<!\w){regex.escape(source)}(?!\w)", text, regex.IGNORECASE):
+                out.append((m.start(), m.end(), output))
+        return out
+
+    return find
+
+
+def test_glossary_terms_are_masked_and_restored_as_their_target():
+    masked = protect(
+        "Your order ships. Shop Pay works. order it", terms=_finder([("order", "pedido"), ("Shop Pay", None)])
+    )
+    assert [(s.text, s.output) for s in masked.spans] == [("order", "pedido"), ("Shop Pay", None), ("order", "pedido")]
+    engine_out = (
+        masked.text.replace("Your", "Su").replace("ships", "sale").replace("works", "funciona").replace(" it", " lo")
+    )
+    assert restore(engine_out, masked).text == "Su pedido sale. Shop Pay funciona. Pedido lo"
+
+
+def test_glossary_terms_win_over_generic_detectors():
+    masked = protect("Use HOLIDAY25 today", terms=_finder([("HOLIDAY25", None)]))
+    assert [(s.text, s.kind) for s in masked.spans] == [("HOLIDAY25", "term")]
