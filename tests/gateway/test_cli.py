@@ -159,3 +159,33 @@ def test_serve_with_unreachable_redis_names_the_setting(tmp_path):
     r = tonegate("serve", "--port", str(free_port()), env={"TONEGATE_REDIS_URL": "redis://127.0.0.1:1/0"})
     assert r.returncode == 2
     assert "TONEGATE_REDIS_URL: cannot reach Redis" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_glossary_import_list_export_delete(tmp_path, redis_url):
+    import redis as redis_sync
+
+    from gateway.brands import Brand
+
+    redis_sync.Redis.from_url(redis_url).set("tonegate:brand:cli", Brand(name="cli").model_dump_json())
+    env = {"TONEGATE_REDIS_URL": redis_url}
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "kind,source_lang,target_lang,source,target,case_sensitive,note\ndnt,,,Shop Pay,,true,\n"
+        "term,en,es,order,,false,\n"
+    )
+    r = tonegate("glossary", "import", "cli", str(bad), env=env)
+    assert r.returncode == 2 and "line 3:" in r.stderr and "nothing imported" in r.stderr
+    good = tmp_path / "good.csv"
+    good.write_text(bad.read_text().replace("order,,false", "order,pedido,false"))
+    r = tonegate("glossary", "import", "cli", str(good), env=env)
+    assert r.returncode == 0, r.stderr
+    assert "2 added" in r.stderr
+    listed = tonegate("glossary", "list", "cli", env=env).stdout.splitlines()
+    assert len(listed) == 2 and any("\tterm\ten→es\torder\tpedido" in line for line in listed)
+    exported = tonegate("glossary", "export", "cli", "--format", "tbx", env=env)
+    assert exported.returncode == 0 and "<martif" in exported.stdout and "Shop Pay" in exported.stdout
+    term_id = next(line.split("\t")[0] for line in listed if "order" in line)
+    assert tonegate("glossary", "delete", "cli", term_id, env=env).returncode == 0
+    assert len(tonegate("glossary", "list", "cli", env=env).stdout.splitlines()) == 1
+    r = tonegate("glossary", "list", "nobrand", env=env)
+    assert r.returncode == 2 and "no brand named 'nobrand'" in r.stderr
