@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -14,6 +15,9 @@ from models.langcodes import normalize
 Kind = Literal["dnt", "term", "forbidden"]
 KINDS: tuple[Kind, ...] = ("dnt", "term", "forbidden")
 MAX_TERM_CHARS = 200
+# Control characters XML cannot hold: refused so every entry can be exported as TBX.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +84,8 @@ def _text(value: object, name: str, required: bool) -> str | None:
         raise InvalidTerm(f"{name} is longer than {MAX_TERM_CHARS} characters")
     if "\n" in value or "\r" in value:
         raise InvalidTerm(f"{name} must be on one line")
+    if _CONTROL.search(value):
+        raise InvalidTerm(f"{name} contains a control character")
     # Surrounding spaces would never match a whole word: drop them rather than fail.
     return value.strip()
 
@@ -123,9 +129,16 @@ def make_term(data: dict, *, id: str | None = None) -> Term:
     if not isinstance(raw_variants, (list, tuple)):
         raise InvalidTerm("variants must be a list of text")
     variants = tuple(dict.fromkeys(_text(v, "variants", required=True) for v in raw_variants))
+    if any("|" in v for v in variants):
+        raise InvalidTerm("variants cannot contain '|' (it separates variants in CSV files)")
     note = data.get("note") or ""
     if not isinstance(note, str) or len(note) > 2000:
         raise InvalidTerm("note must be text of at most 2000 characters")
+    if _CONTROL.search(note):
+        raise InvalidTerm("note contains a control character")
+    given_id = id or data.get("id") or None  # an empty id column means "make one"
+    if given_id is not None and (not isinstance(given_id, str) or not _ID.match(given_id)):
+        raise InvalidTerm("id must be 1-64 letters, digits, '_', '.', ':' or '-'")
     if kind == "dnt":
         target = _text(data.get("target"), "target", required=False)
         if target is not None and target != source:
@@ -176,7 +189,7 @@ def make_term(data: dict, *, id: str | None = None) -> Term:
             (),
             note,
         )
-    return replace(term, id=id or data.get("id") or term.id)
+    return replace(term, id=given_id or term.id)
 
 
 @dataclass(frozen=True, slots=True)
