@@ -20,6 +20,7 @@ from glossary.protect import TermFinder
 from glossary.store import TermbaseStore
 from glossary.terms import Term
 from glossary.tone import Morphology, check_tone
+from models.errors import ModelError
 
 # How much an unmet rule lowers confidence.
 TERM_MISSING = 0.6
@@ -71,7 +72,12 @@ def check(text: str, target: str, rules: BrandRules, found: list[TermMatch], mor
         for before, after in fixed:
             out.signals.append(Signal("forbidden_word", f"replaced {before!r} with {after!r}"))
     if rules.register:
-        result = check_tone(out.text, target, rules.register, morphology)  # type: ignore[arg-type]
+        try:
+            result = check_tone(out.text, target, rules.register, morphology)  # type: ignore[arg-type]
+        except ModelError as exc:
+            # The morphology process failed twice: still fix what needs no morphology.
+            out.signals.append(Signal("morphology_unavailable", f"verb forms not checked: {exc}"))
+            result = check_tone(out.text, target, rules.register, None)  # type: ignore[arg-type]
         out.text = result.text
         fixed_issues = [i for i in result.issues if i.fixed]
         left = [i for i in result.issues if not i.fixed]
