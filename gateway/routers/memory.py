@@ -1,0 +1,208 @@
+"""A brand's translation memory: entries, fuzzy suggestions, TMX, and canned replies in bulk."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import anyio
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from gateway.deps import AdminKey, EditorKey, JsonBody, ServicesDep, load_brand
+from gateway.errors import InvalidInput, NotFound, UnsupportedMediaType
+from gateway.memory import MemoryEntry
+from gateway.pipeline import TranslateJob
+from gateway.routers.translate import translation_out
+from gateway.schemas import TranslationOut, _Body
+from models.langcodes import normalize
+
+router = APIRouter(tags=["memory"])
+_TMX_TYPES = {"application/x-tmx+xml", "application/xml", "text/xml", "application/x-tmx"}
+
+
+class MemoryIn(_Body):
+    source_lang: str = Field(min_length=2, max_length=16)
+    target_lang: str = Field(min_length=2, max_length=16)
+    source: str = Field(min_length=1, max_length=20_000)
+    target: str = Field(min_length=1, max_length=20_000)
+
+
+class MemoryEntryOut(BaseModel):
+    id: str
+    source: str
+    target: str
+    who: str
+    at: float
+    origin: str
+
+
+class MemoryPage(BaseModel):
+    source_lang: str
+    target_lang: str
+    total: int
+    entries: list[MemoryEntryOut]
+
+
+class SuggestionOut(BaseModel):
+    id: str
+    score: float
+    source: str
+    target: str
+    text: str = Field(description="the remembered target with this message's numbers, URLs and names put in")
+
+
+class PrepareIn(_Body):
+    source_lang: str
+    target_lang: str
+    texts: list[str] = Field(min_length=1, max_length=500)
+
+
+class PairIn(_Body):
+    source: str = Field(min_length=1, max_length=20_000)
+    target: str = Field(min_length=1, max_length=20_000)
+
+
+class ApproveIn(_Body):
+    source_lang: str
+    target_lang: str
+    pairs: list[PairIn] = Field(min_length=1, max_length=5_000)
+
+
+def _langs(source_lang: str, target_lang: str) -> tuple[str, str]:
+    src, tgt = normalize(source_lang), normalize(target_lang)
+    if src == tgt:
+        raise InvalidInput("source_lang and target_lang must differ")
+    return src, tgt
+
+
+def _entry_out(e: MemoryEntry) -> MemoryEntryOut:
+    return MemoryEntryOut(id=e.id, source=e.source, target=e.target, who=e.who, at=e.at, origin=e.origin)
+
+
+def _who(key) -> str:
+    return f"key:{key.id}"
+
+
+@router.get("/v1/brands/{brand}/memory", response_model=MemoryPage)
+async def list_memory(
+    brand: str,
+    services: ServicesDep,
+    key: EditorKey,
+    source_lang: str,
+    target_lang: str,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> MemoryPage:
+    await load_brand(services, brand)
+    src, tgt = _langs(source_lang, target_lang)
+    entries = await services.memory.entries(brand, src, tgt)
+    if q:
+        needle = q.casefold()
+        entries = [e for e in entries if needle in e.source.casefold() or needle in e.target.casefold()]
+    return MemoryPage(
+        source_lang=src,
+        target_lang=tgt,
+        total=len(entries),
+        entries=[_entry_out(e) for e in entries[offset : offset + limit]],
+    )
+
+
+@router.post("/v1/brands/{brand}/memory", response_model=MemoryEntryOut, status_code=201, dependencies=[JsonBody])
+async def add_memory(brand: str, body: MemoryIn, services: ServicesDep, key: EditorKey) -> MemoryEntryOut:
+    await load_brand(services, brand)
+    src, tgt = _langs(body.source_lang, body.target_lang)
+    entry = await services.memory.add(brand, src, tgt, body.source, body.target, who=_who(key), origin="api")
+    return _entry_out(entry)
+
+
+@router.delete("/v1/brands/{brand}/memory/{pair}/{entry_id}", status_code=204)
+async def delete_memory(brand: str, pair: str, entry_id: str, services: ServicesDep, key: AdminKey) -> Response:
+    await load_brand(services, brand)
+    source_lang, sep, target_lang = pair.partition("-")
+    if not sep:
+        raise InvalidInput("the pair looks like en-es")
+    src, tgt = _langs(source_lang, target_lang)
+    if not await services.memory.delete(brand, src, tgt, entry_id):
+        raise NotFound(f"no memory entry {entry_id!r} for {src}-{tgt}")
+    return Response(status_code=204)
+
+
+@router.get("/v1/brands/{brand}/memory/suggest", response_model=list[SuggestionOut])
+async def suggest(
+    brand: str,
+    services: ServicesDep,
+    key: EditorKey,
+    source_lang: str,
+    target_lang: str,
+    text: Annotated[str, Query(min_length=1, max_length=20_000)],
+    limit: Annotated[int, Query(ge=1, le=20)] = 5,
+) -> list[SuggestionOut]:
+    await load_brand(services, brand)
+    src, tgt = _langs(source_lang, target_lang)
+    found = await services.memory.suggest(brand, src, tgt, text, limit)
+    return [
+        SuggestionOut(id=s.entry.id, score=s.score, source=s.entry.source, target=s.entry.target, text=s.text)
+        for s in found
+    ]
+
+
+@router.post("/v1/brands/{brand}/memory/import")
+async def import_tmx(
+    brand: str,
+    request: Request,
+    services: ServicesDep,
+    key: AdminKey,
+    source_lang: str | None = None,
+    target_lang: str | None = None,
+) -> dict:
+    """TMX 1.4; every unit is checked first and nothing is stored if any is wrong."""
+    from glossary.tmx import parse_tmx
+
+    await load_brand(services, brand)
+    ctype = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if ctype not in _TMX_TYPES:
+        raise UnsupportedMediaType(f"send a TMX file as application/x-tmx+xml (got {ctype or 'none'!r})")
+    raw = await request.body()
+    units = await anyio.to_thread.run_sync(lambda: parse_tmx(raw, source_lang, target_lang))
+    by_pair: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for u in units:
+        by_pair.setdefault((u.source_lang, u.target_lang), []).append((u.source, u.target))
+    for (src, tgt), pairs in by_pair.items():
+        await services.memory.add_many(brand, src, tgt, pairs, who=_who(key), origin="import")
+    return {"imported": len(units), "pairs": sorted(f"{s}-{t}" for s, t in by_pair)}
+
+
+@router.get("/v1/brands/{brand}/memory/export")
+async def export_tmx(brand: str, services: ServicesDep, key: EditorKey, source_lang: str, target_lang: str) -> Response:
+    from glossary.tmx import Unit, write_tmx
+
+    await load_brand(services, brand)
+    src, tgt = _langs(source_lang, target_lang)
+    entries = await services.memory.entries(brand, src, tgt)
+    body = write_tmx((Unit(src, tgt, e.source, e.target) for e in entries), src)
+    return Response(
+        body,
+        media_type="application/x-tmx+xml; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{brand}-memory-{src}-{tgt}.tmx"'},
+    )
+
+
+@router.post("/v1/brands/{brand}/memory/prepare", response_model=list[TranslationOut], dependencies=[JsonBody])
+async def prepare(brand: str, body: PrepareIn, services: ServicesDep, key: EditorKey) -> list[TranslationOut]:
+    """Machine-translate canned replies (macros) with the brand's glossary and tone, for bulk review."""
+    found = await load_brand(services, brand)
+    src, tgt = _langs(body.source_lang, body.target_lang)
+    job = TranslateJob(texts=tuple(body.texts), target=tgt, source=src, brand=found)
+    return [translation_out(t) for t in await services.pipeline.translate(job)]
+
+
+@router.post("/v1/brands/{brand}/memory/approve", dependencies=[JsonBody])
+async def approve_bulk(brand: str, body: ApproveIn, services: ServicesDep, key: EditorKey) -> dict:
+    """Store reviewed canned replies in the memory: from now on they are reused without translation."""
+    await load_brand(services, brand)
+    src, tgt = _langs(body.source_lang, body.target_lang)
+    n = await services.memory.add_many(
+        brand, src, tgt, [(p.source, p.target) for p in body.pairs], who=_who(key), origin="bulk"
+    )
+    return {"stored": n}
