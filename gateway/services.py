@@ -15,6 +15,7 @@ from gateway.conversations import ConversationLanguages
 from gateway.embedded_redis import EmbeddedRedis
 from gateway.errors import SettingsError
 from gateway.keys import KeyStore
+from gateway.memory import TranslationMemory
 from gateway.metrics import Metrics
 from gateway.pipeline import Pipeline
 from gateway.settings import Settings
@@ -40,6 +41,7 @@ class Services:
     brands: BrandStore
     metrics: Metrics
     termbases: TermbaseStore
+    memory: TranslationMemory
     first_admin_key: str | None = None
 
 
@@ -120,6 +122,8 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             BrandRulesCache(termbases),
             morphologies,
         )
-        services = Services(settings, redis, registry, detector, pipeline, keys, brands, metrics, termbases)
+        services = Services(
+            settings, redis, registry, detector, pipeline, keys, brands, metrics, termbases, TranslationMemory(redis)
+        )
         services.first_admin_key = await keys.ensure_admin()
         yield services
