@@ -1,6 +1,6 @@
 """Apertium morphology: analyse words and regenerate changed readings with installed pair dictionaries.
 
-The tone check (glossary/tone.py) needs to turn "recibirás" into "recibirá": analyse the word
+The tone check (glossary/tone/) needs to turn "recibirás" into "recibirá": analyse the word
 ("recibir<vblex><fti><p2><sg>"), change the person, generate again. Each language uses one
 installed pair's analyser and the generator of the same monolingual dictionary, so tags agree.
 Like the translation pipelines in models/apertium.py, each direction is one long-lived `lt-proc`
