@@ -361,7 +361,23 @@ def _respace(out: _Layout, src: _Layout, masked: Masked) -> None:
             right = stripped
         elif not glued_right and right_src[:1] in (" ", "\t") and right[:1].isalnum():
             right = " " + right
+        # An engine may glue a word to the placeholder ("⟦0⟧wi"); words never glue in the source.
+        value = masked.spans[index].restored
+        if _words_collide(value[-1:], right[:1]) and not right_src[:1].isalnum():
+            right = " " + right
+        if _words_collide(left[-1:], value[:1]) and not left_src[-1:].isalnum():
+            left += " "
         out.texts[k], out.texts[k + 1] = left, right
+
+
+_UNSPACED_SCRIPT = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]")
+
+
+def _words_collide(a: str, b: str) -> bool:
+    """Two word characters touching, in scripts that separate words with spaces."""
+    return bool(
+        a and b and a.isalnum() and b.isalnum() and not _UNSPACED_SCRIPT.match(a) and not _UNSPACED_SCRIPT.match(b)
+    )
 
 
 def _may_glue(neighbour: str, markup: bool, opening: bool) -> bool:

@@ -94,3 +94,27 @@ def test_languages_lists_the_neural_pair(neural_gateway):
     pairs = {(p["source"], p["target"]): p["engine"] for p in neural_gateway.get("/v1/languages").json()["pairs"]}
     assert pairs[("en", "de")] == "tiny-ct2:en-de"
     assert pairs[("es", "de")] == "apertium:es-en>tiny-ct2:en-de"
+
+
+def test_glossary_holds_with_a_neural_engine(neural_gateway):
+    # A random-weight model never produces the term by itself: the post-edit finds nothing to
+    # replace, so the masked retry must put the brand's target (and the dnt name) in.
+    assert neural_gateway.put("/v1/brands/neural").status_code in (200, 201)
+    for entry in (
+        {"kind": "dnt", "source": "Shop Pay"},
+        {"kind": "term", "source": "order", "target": "Bestellung", "source_lang": "en", "target_lang": "de"},
+    ):
+        assert neural_gateway.post("/v1/brands/neural/glossary", json=entry).status_code == 201
+    r = neural_gateway.post(
+        "/v1/translate",
+        json={
+            "text": "Where is my order? I paid with Shop Pay.",
+            "source_lang": "en",
+            "target_lang": "de",
+            "brand": "neural",
+        },
+    )
+    assert r.status_code == 200, r.text
+    [t] = r.json()["translations"]
+    assert "Bestellung" in t["text"] and "Shop Pay" in t["text"], t["text"]
+    assert {(e["source"], e["applied"]) for e in t["terms"]} == {("order", True), ("Shop Pay", True)}, t["text"]
