@@ -6,11 +6,13 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
+import anyio
 from fastapi import FastAPI
 
 from gateway.errors import install_error_handlers
 from gateway.limits import BodySizeLimit
-from gateway.routers import brands, detect, glossary, keys, meta, translate
+from gateway.outbox import ReviewWorker
+from gateway.routers import brands, detect, glossary, keys, memory, meta, quality, review, translate
 from gateway.services import Services, open_services
 from gateway.settings import Settings, load_settings
 
@@ -42,7 +44,11 @@ def create_app(settings: Settings | None = None, services_factory: ServicesFacto
                     "    %s\n\n  Create more with `tonegate keys create --role editor`.\n",
                     services.first_admin_key,
                 )
-            yield
+            # Review deadlines and outbox callbacks run beside the API and stop with it.
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(ReviewWorker(services.redis, services.review).run)
+                yield
+                tg.cancel_scope.cancel()
 
     app = FastAPI(
         title="Tonegate",
@@ -52,6 +58,16 @@ def create_app(settings: Settings | None = None, services_factory: ServicesFacto
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     install_error_handlers(app)
-    for router in (translate.router, detect.router, meta.router, keys.router, brands.router, glossary.router):
+    for router in (
+        translate.router,
+        detect.router,
+        meta.router,
+        keys.router,
+        brands.router,
+        glossary.router,
+        memory.router,
+        review.router,
+        quality.router,
+    ):
         app.include_router(router)
     return app

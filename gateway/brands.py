@@ -12,9 +12,27 @@ from models.errors import UnknownLanguage
 from models.langcodes import normalize
 
 _KEY = "tonegate:brand:"
+CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+# Applies when a brand sets no rule for a direction and channel: wait an hour for an editor.
+DEFAULT_DEADLINE_S = 3600
 # Languages with register rules in glossary/tone.py (kept in step by tests/gateway/test_brands.py).
 TONE_LANGUAGES = ("es", "de", "fr", "it", "pt", "nl")
 BRAND_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+class ReviewRule(BaseModel):
+    """When a translation in one direction and channel goes to an editor, and what its deadline does."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    below: float | None = Field(default=None, ge=0.0, le=1.0, description="review when confidence < below")
+    deadline_s: int = Field(default=DEFAULT_DEADLINE_S, ge=1, le=30 * 86400)
+    # hold: the customer gets nothing until an editor decides; send_mt: the machine translation
+    # goes out when the deadline passes (chat cannot keep a customer waiting for hours).
+    on_deadline: Literal["hold", "send_mt"] = "hold"
+
+
+Direction = Literal["inbound", "outbound"]
 
 
 class Brand(BaseModel):
@@ -28,6 +46,18 @@ class Brand(BaseModel):
     review_below: float | None = Field(default=None, ge=0.0, le=1.0)
     # Register per target language ("es": "formal"): translations are checked and fixed to it.
     tone: dict[str, Literal["formal", "informal"]] = Field(default_factory=dict)
+    # Per direction, per channel ("chat", "email", or "default" for the rest) review rules;
+    # review_below stays the brand-wide threshold when no rule names one.
+    review: dict[Direction, dict[str, ReviewRule]] = Field(default_factory=dict)
+
+    def review_rule(self, direction: str | None, channel: str | None) -> ReviewRule:
+        rules = self.review.get(direction, {}) if direction in ("inbound", "outbound") else {}
+        rule = rules.get(channel or "default") or rules.get("default")
+        if rule is None:
+            return ReviewRule(below=self.review_below)
+        if rule.below is None and self.review_below is not None:
+            return rule.model_copy(update={"below": self.review_below})
+        return rule
 
     @field_validator("name")
     @classmethod
@@ -43,6 +73,18 @@ class Brand(BaseModel):
             return list(dict.fromkeys(normalize(code) for code in v))
         except UnknownLanguage as exc:
             raise ValueError(str(exc)) from None
+
+    @field_validator("review")
+    @classmethod
+    def _review(cls, v: dict[str, dict[str, ReviewRule]]) -> dict[str, dict[str, ReviewRule]]:
+        for direction, channels in v.items():
+            for channel in channels:
+                if not CHANNEL_NAME.match(channel):
+                    raise ValueError(
+                        f"review.{direction}: channel {channel!r} must use a-z, 0-9, '-' and '_' "
+                        "(e.g. 'chat', 'email', or 'default' for every other channel)"
+                    )
+        return v
 
     @field_validator("tone")
     @classmethod

@@ -254,17 +254,24 @@ async def _redis(settings: Settings) -> AsyncIterator[object]:
 def keys_create(
     role: Annotated[str, typer.Option(help="helpdesk | editor | admin")] = "helpdesk",
     label: Annotated[str, typer.Option(help="a note to recognise the key by")] = "",
+    pair: Annotated[
+        list[str] | None, typer.Option(help="limit an editor to a language pair, e.g. en-es (repeatable)")
+    ] = None,
 ) -> None:
     """Create an API key and print it (shown once; only its hash is stored)."""
-    from gateway.keys import KeyStore, Role
+    from gateway.keys import KeyStore, Role, normalize_pair
 
     if role not in Role.__members__:
         raise typer.BadParameter("--role must be helpdesk, editor or admin")
+    try:
+        pairs = tuple(dict.fromkeys(normalize_pair(p) for p in pair or ()))
+    except ValueError as exc:
+        raise typer.BadParameter(f"--pair: {exc}") from None
     settings = _settings()
 
     async def run() -> tuple[str, str]:
         async with _redis(settings) as redis:
-            key, token = await KeyStore(redis).create(Role(role), label, created_by="cli")
+            key, token = await KeyStore(redis).create(Role(role), label, created_by="cli", pairs=pairs)
             return key.id, token
 
     with _friendly_errors():
@@ -286,7 +293,7 @@ def keys_list() -> None:
 
     with _friendly_errors():
         for k in anyio.run(run):
-            typer.echo(f"{k.id}\t{k.role.value}\t{k.label}")
+            typer.echo(f"{k.id}\t{k.role.value}\t{k.label}" + (f"\t{','.join(k.pairs)}" if k.pairs else ""))
 
 
 @keys_app.command("revoke")

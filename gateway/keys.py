@@ -35,6 +35,25 @@ class ApiKey:
     label: str
     created_at: float
     created_by: str
+    # Language pairs ("en-es") an editor may review; empty = every pair.
+    pairs: tuple[str, ...] = ()
+
+    def may_review(self, pair: str) -> bool:
+        return self.role == Role.admin or not self.pairs or pair in self.pairs
+
+
+def normalize_pair(pair: str) -> str:
+    """'EN-es' -> 'en-es'; raises ValueError naming the expected form."""
+    from models.errors import UnknownLanguage
+    from models.langcodes import normalize
+
+    source, sep, target = pair.strip().partition("-")
+    if not sep or not source or not target:
+        raise ValueError(f"language pair {pair!r} must look like 'en-es' (source-target)")
+    try:
+        return f"{normalize(source)}-{normalize(target)}"
+    except UnknownLanguage as exc:
+        raise ValueError(str(exc)) from None
 
 
 def _digest(token: str) -> str:
@@ -47,11 +66,15 @@ class KeyStore:
         self.redis = redis
         self._bootstrap = _digest(bootstrap_admin_key) if bootstrap_admin_key else None
 
-    async def create(self, role: Role, label: str = "", created_by: str = "cli") -> tuple[ApiKey, str]:
+    async def create(
+        self, role: Role, label: str = "", created_by: str = "cli", pairs: tuple[str, ...] = ()
+    ) -> tuple[ApiKey, str]:
         key_id = secrets.token_hex(6)
         token = f"{_KEY_PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
-        key = ApiKey(id=key_id, role=role, label=label, created_at=time.time(), created_by=created_by)
-        record = {**asdict(key), "role": role.value, "digest": _digest(token)}
+        key = ApiKey(
+            id=key_id, role=role, label=label, created_at=time.time(), created_by=created_by, pairs=tuple(pairs)
+        )
+        record = {**asdict(key), "role": role.value, "pairs": list(key.pairs), "digest": _digest(token)}
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.set(_REDIS_KEY + key_id, json.dumps(record))
             pipe.sadd(_REDIS_INDEX, key_id)
@@ -106,5 +129,10 @@ class KeyStore:
     def _load(raw: bytes | str) -> ApiKey:
         r = json.loads(raw)
         return ApiKey(
-            id=r["id"], role=Role(r["role"]), label=r["label"], created_at=r["created_at"], created_by=r["created_by"]
+            id=r["id"],
+            role=Role(r["role"]),
+            label=r["label"],
+            created_at=r["created_at"],
+            created_by=r["created_by"],
+            pairs=tuple(r.get("pairs", ())),
         )

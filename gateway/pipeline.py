@@ -15,16 +15,28 @@ from typing import Literal
 import anyio
 
 from gateway.brands import Brand
-from gateway.confidence import PENALTY, Confidence, Signal, combine, engine_signals
+from gateway.confidence import LENGTH_LOG_RATIO, PENALTY, Confidence, Signal, assess, combine
 from gateway.conversations import ConversationLanguages
 from gateway.errors import InvalidInput
+from gateway.memory import TranslationMemory
 from gateway.metrics import Metrics
-from gateway.terminology import NO_RULES, BrandRules, BrandRulesCache, check, missing_terms, post_edit
+from gateway.quality import Finding, engine_doubt, measure
+from gateway.terminology import (
+    NO_RULES,
+    TERM_MISSING,
+    TONE_UNFIXED,
+    BrandRules,
+    BrandRulesCache,
+    check,
+    missing_terms,
+    post_edit,
+)
 from glossary.matcher import TermMatch
 from glossary.protect import Masked, Restored, protect, restore
 from glossary.segment import join, split_masked
 from glossary.tone import Morphology
 from models.base import Hypothesis
+from models.errors import ModelError
 from models.langcodes import normalize
 from models.langid import Detection, LanguageDetector
 from models.registry import EngineRegistry, Route
@@ -73,6 +85,10 @@ class Pipeline:
         rules: BrandRulesCache | None = None,
         morphologies: Mapping[str, Morphology] | None = None,
         term_strategy: Literal["post_edit", "mask"] = "post_edit",
+        *,
+        round_trip: bool = True,
+        round_trip_slots: int = 4,
+        memory: TranslationMemory | None = None,
     ) -> None:
         self.registry = registry
         self.detector = detector
@@ -84,6 +100,11 @@ class Pipeline:
         self._rendering_cache: dict[tuple[str, str], str] = {}
         self._renderings_lock = threading.Lock()
         self.morphologies = dict(morphologies or {})
+        self.round_trip = round_trip
+        self.memory = memory
+        # Under load the round trip (a second translation) is skipped: at most this many groups
+        # translate back at once, and a group that finds every slot taken does without.
+        self._round_trip_slots = threading.BoundedSemaphore(max(1, round_trip_slots))
 
     async def detect(self, texts: Sequence[str], candidates: Sequence[str] | None = None) -> list[Detection]:
         with self.metrics.time("detect"):
@@ -98,6 +119,8 @@ class Pipeline:
         for i, src in enumerate(sources):
             if src.lang is None or src.lang == target:
                 out[i] = self._unchanged(job.texts[i], src, target)
+            elif remembered := await self._remembered(job, i, src, target):
+                out[i] = remembered
             else:
                 groups[src.lang].append(i)
         # Check every route before any work, so a bad pair fails the request cleanly.
@@ -130,6 +153,29 @@ class Pipeline:
         for t in done:
             self.metrics.translations.labels(t.source_lang or "none", t.target_lang, t.engine, t.confidence.band).inc()
         return done
+
+    async def _remembered(self, job: TranslateJob, i: int, src: _Source, target: str) -> Translation | None:
+        """An editor-approved translation of this very segment, reused as is (no engine, no review)."""
+        if self.memory is None or job.brand is None or job.fmt != "text" or src.lang is None:
+            return None
+        with self.metrics.time("memory"):
+            hit = await self.memory.exact(job.brand.name, src.lang, target, job.texts[i])
+        if hit is None:
+            return None
+        conf = combine(1.0, (), (Signal("memory", "an approved translation of this text was reused"),))
+        return Translation(
+            text=hit,
+            source_lang=src.lang,
+            target_lang=target,
+            engine="memory",
+            confidence=conf,
+            needs_review=False,
+            detection=src.detection,
+        )
+
+    async def brand_rules(self, brand: Brand | None, target: str) -> BrandRules:
+        """What a brand asks of translations into `target` (for scoring given translations)."""
+        return await self._brand_rules(brand, target)
 
     async def _brand_rules(self, brand: Brand | None, target: str) -> BrandRules:
         if brand is None:
@@ -210,15 +256,88 @@ class Pipeline:
                 again = self._run([texts[i] for i in redo], source, target, fmt, rules, mask_terms=True)
                 for i, p in zip(redo, again, strict=True):
                     passes[i] = p
-        results = []
-        for text, p in zip(texts, passes, strict=True):
+        checked = []
+        for p in passes:
             with self.metrics.time("check"):
-                checked = check(p.text, target, rules, p.found, self.morphologies.get(target))
-            with self.metrics.time("score"):
-                conf = _score(text, p.restored, p.masked, p.hyps, route)
-                conf = combine(conf.value, conf.signals, checked.signals) if checked.signals else conf
-            results.append((checked.text, conf, checked.terms))
+                checked.append(check(p.text, target, rules, p.found, self.morphologies.get(target)))
+        outputs = [c.text for c in checked]
+        with self.metrics.time("score"):
+            backs = self._back_translate(outputs, source, target) if fmt == "text" else None
+            detected = self._output_languages(outputs, source, target)
+            results = []
+            for i, (text, p, c) in enumerate(zip(texts, passes, checked, strict=True)):
+                evidence = Evidence(backs[i] if backs else None, detected[i] if detected else None)
+                conf = _score(text, c.text, p.restored, p.masked, p.hyps, route, source, target, evidence, c.signals)
+                results.append((c.text, conf, c.terms))
         return results
+
+    def _back_translate(self, outputs: list[str], source: str, target: str) -> list[str] | None:
+        """Blocking: the outputs translated back with the reverse route, or None (off, busy, no route)."""
+        if not self.round_trip or not self._round_trip_slots.acquire(blocking=False):
+            return None
+        try:
+            try:
+                self.registry.route(target, source)
+            except ModelError:
+                return None
+            todo = [o for o in outputs if o.strip()]
+            hyps, _ = self.registry.translate(todo, target, source) if todo else ([], None)
+            backs = iter(h.text for h in hyps)
+            return [next(backs) if o.strip() else "" for o in outputs]
+        finally:
+            self._round_trip_slots.release()
+
+    def _output_languages(self, outputs: list[str], source: str, target: str) -> list[tuple[str | None, float]] | None:
+        """Blocking: language identification on the outputs, between the source and target only."""
+        if self.detector is None:
+            return None
+        try:
+            found = self.detector.detect(outputs, [source, target])
+        except ModelError:  # the detector does not know one of the two: no evidence either way
+            return None
+        return [(d.lang, d.confidence) for d in found]
+
+    def quality(
+        self, source: str, translation: str, source_lang: str, target_lang: str, rules: BrandRules = NO_RULES
+    ) -> Confidence:
+        """Blocking: score a given translation (made anywhere) with every signal available here.
+
+        The engine's forced-decoding score when the pair has a direct engine that can score, the
+        round trip when a reverse route exists, the detector on the output, the brand's rules."""
+        engine: Finding | None = None
+        try:
+            route = self.registry.route(source_lang, target_lang)
+        except ModelError:
+            route = None
+        if route is not None and len(route.hops) == 1:
+            eng, pair = route.hops[0]
+            [score] = eng.score([source], [translation], pair)
+            if score == score:  # NaN: the engine cannot score given text (Apertium)
+                engine = engine_doubt(score)
+        backs = self._back_translate([translation], source_lang, target_lang)
+        detected = self._output_languages([translation], source_lang, target_lang)
+        problems: list[Signal] = []
+        if rules.compiled is not None or rules.register:
+            found = rules.compiled.source_matches(source, source_lang, target_lang) if rules.compiled else []
+            checked = check(translation, target_lang, rules, found, self.morphologies.get(target_lang))
+            for sig in checked.signals:
+                if sig.name == "forbidden_word":  # given text: a forbidden word is a violation, not a fix
+                    problems.append(Signal(sig.name, sig.detail.replace("replaced", "uses"), TERM_MISSING))
+                elif sig.name == "tone_fixed":
+                    problems.append(Signal("tone", sig.detail.replace("changed to", "not in"), TONE_UNFIXED))
+                else:
+                    problems.append(sig)
+        findings = measure(
+            source,
+            translation,
+            source_lang,
+            target_lang,
+            engine=engine,
+            back=backs[0] if backs else None,
+            detected=detected[0] if detected else None,
+            expected_log_ratio=LENGTH_LOG_RATIO.get((source_lang, target_lang), 0.0),
+        )
+        return assess(findings, problems)
 
     def _run(
         self, texts: list[str], source: str, target: str, fmt: Format, rules: BrandRules, mask_terms: bool
@@ -284,7 +403,27 @@ def combine_with_source(conf: Confidence, extra: Sequence[Signal]) -> Confidence
     return combine(conf.value, conf.signals, extra) if extra else conf
 
 
-def _score(source: str, restored, masked: Masked, hyps: Sequence[Hypothesis], route: Route) -> Confidence:
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What the scoring learnt beyond the engine: the round trip and the output's language."""
+
+    back: str | None = None
+    detected: tuple[str | None, float] | None = None
+
+
+def _score(
+    source: str,
+    output: str,
+    restored: Restored,
+    masked: Masked,
+    hyps: Sequence[Hypothesis],
+    route: Route,
+    source_lang: str,
+    target_lang: str,
+    evidence: Evidence = Evidence(),
+    checked: Sequence[Signal] = (),
+) -> Confidence:
+    """The calibrated model over every signal (gateway/confidence.py), then the problems as factors."""
     # Weight each sentence's score by its length: one doubtful word in a long reply matters less.
     weights = [max(1, len(h.text.split())) for h in hyps]
     score = sum(w * h.score for w, h in zip(weights, hyps, strict=True)) / sum(weights) if hyps else 0.0
@@ -292,7 +431,10 @@ def _score(source: str, restored, masked: Masked, hyps: Sequence[Hypothesis], ro
     for h in hyps:
         for k, v in h.details.items():
             details[k] += v
-    base, base_signals = engine_signals(score, dict(details))
+    unknown = sum(
+        v for k, v in details.items() if k.endswith(("unknown_words", "untranslated_words", "generation_errors"))
+    )
+    words = max((v for k, v in details.items() if k.endswith("words") and "_" not in k.rsplit(".", 1)[-1]), default=0)
     problems: list[Signal] = []
     if restored.lost:
         shown = ", ".join(repr(s.text) for s in restored.lost[:5])
@@ -316,9 +458,19 @@ def _score(source: str, restored, masked: Masked, hyps: Sequence[Hypothesis], ro
         problems.append(
             Signal("pivot", f"translated through {', '.join(route.pivots)}", PENALTY["pivot"] ** len(route.pivots))
         )
-    out = restored.text.strip()
+    out = output.strip()
     if source.strip() and not out:
-        problems.append(Signal("empty_output", "the engine returned nothing", PENALTY["empty_output"]))
-    elif out == source.strip() and any(ch.isalpha() for ch in masked.text):
-        problems.append(Signal("untranslated", "the output is identical to the source", PENALTY["untranslated"]))
-    return combine(base, base_signals, problems)
+        return combine(0.0, (), [Signal("empty_output", "the engine returned nothing", PENALTY["empty_output"])])
+    findings = measure(
+        source,
+        output,
+        source_lang,
+        target_lang,
+        engine=engine_doubt(score, int(unknown), int(words)),
+        back=evidence.back,
+        detected=evidence.detected,
+        expected_log_ratio=LENGTH_LOG_RATIO.get((source_lang, target_lang), 0.0),
+    )
+    if out == source.strip() and any(ch.isalpha() for ch in masked.text):
+        findings["untranslated"] = Finding(1.0, "the output is identical to the source")
+    return assess(findings, [*problems, *checked])

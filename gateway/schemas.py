@@ -30,8 +30,24 @@ class TranslateRequest(_Body):
     format: Literal["text", "html", "markdown"] = "text"
     conversation_id: str | None = Field(default=None, min_length=1, max_length=200)
     locale: str | None = Field(default=None, max_length=35, description="the customer's locale, e.g. pt-BR")
+    # outbound (agent -> customer) + brand + conversation_id: doubtful translations are held for review.
+    direction: Literal["inbound", "outbound"] | None = None
+    channel: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$", description="chat, email, …")
+    callback_url: str | None = Field(default=None, max_length=2000, description="POSTed the reviewed text")
 
     _check_text = field_validator("text")(_texts)
+
+    @field_validator("callback_url")
+    @classmethod
+    def _callback_url(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(v)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("callback_url must be an absolute http:// or https:// URL")
+        return v
 
 
 class SignalOut(BaseModel):
@@ -64,6 +80,7 @@ class TranslationOut(BaseModel):
     signals: list[SignalOut]
     terms: list[TermOut]
     detected: DetectionOut | None = None
+    review_id: str | None = None
 
 
 class TranslateResponse(BaseModel):
@@ -104,6 +121,16 @@ class LanguagesResponse(BaseModel):
 class KeyCreate(_Body):
     role: Literal["helpdesk", "editor", "admin"]
     label: str = Field(default="", max_length=200)
+    pairs: list[str] = Field(
+        default_factory=list, max_length=200, description='review only these pairs, e.g. ["en-es"]'
+    )
+
+    @field_validator("pairs")
+    @classmethod
+    def _pairs(cls, v: list[str]) -> list[str]:
+        from gateway.keys import normalize_pair
+
+        return list(dict.fromkeys(normalize_pair(p) for p in v))
 
 
 class KeyCreated(BaseModel):
@@ -111,6 +138,7 @@ class KeyCreated(BaseModel):
     key: str = Field(description="shown once; store it now")
     role: str
     label: str
+    pairs: list[str] = Field(default_factory=list)
 
 
 class KeyOut(BaseModel):
@@ -119,6 +147,7 @@ class KeyOut(BaseModel):
     label: str
     created_at: float
     created_by: str
+    pairs: list[str] = Field(default_factory=list)
 
 
 class BrandOut(BaseModel):
@@ -127,6 +156,7 @@ class BrandOut(BaseModel):
     languages: list[str]
     agent_lang: str
     review_below: float | None
+    review: dict[str, dict[str, dict]] = Field(default_factory=dict)
     tone: dict[str, str]
     glossary_version: int
     glossary_entries: int
@@ -187,3 +217,115 @@ class ImportResult(BaseModel):
 class VersionsPage(BaseModel):
     total: int
     versions: list[dict]
+
+
+# --- Review queue and outbox ---
+
+
+class ReviewItemOut(BaseModel):
+    id: str
+    status: str
+    brand: str
+    source_lang: str
+    target_lang: str
+    pair: str
+    conversation_id: str
+    channel: str | None
+    direction: str
+    source: str
+    mt: str
+    confidence: float
+    band: str
+    engine: str
+    signals: list[dict[str, str]]
+    created_at: float
+    deadline_at: float
+    on_deadline: str
+    overdue: bool
+    claimed_by: str | None
+    lease_until: float | None
+    final_text: str | None
+    decided_by: str | None
+    decided_at: float | None
+    reason: str | None
+    delivery_id: str | None
+
+
+class HistoryEntry(BaseModel):
+    at: float
+    who: str
+    action: str
+    before: dict | None
+    after: dict | None
+
+
+class ReviewDetail(ReviewItemOut):
+    history: list[HistoryEntry]
+
+
+class ReviewPage(BaseModel):
+    total: int
+    offset: int
+    limit: int
+    items: list[ReviewItemOut]
+
+
+class ClaimBody(_Body):
+    lease_s: float = Field(default=300, ge=1, le=3600, description="how long the claim holds")
+
+
+class ApproveBody(_Body):
+    text: str = Field(min_length=1, max_length=100_000, description="the edited (or accepted) translation")
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("text is empty")
+        return v
+
+
+class RejectBody(_Body):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class OutboxMessage(BaseModel):
+    id: str
+    review_id: str
+    kind: str
+    text: str
+    brand: str
+    conversation_id: str
+    channel: str | None
+    source_lang: str
+    target_lang: str
+    at: float
+
+
+class OutboxPage(BaseModel):
+    messages: list[OutboxMessage]
+    next: str | None = Field(description="pass as ?after= to read on")
+
+
+class QualityRequest(_Body):
+    """A (source, translation) pair made anywhere, to score (POST /v1/quality)."""
+
+    source: str = Field(min_length=1)
+    translation: str
+    source_lang: str = Field(min_length=2, max_length=16)
+    target_lang: str = Field(min_length=2, max_length=16)
+    brand: str | None = Field(default=None, max_length=64)
+
+    @field_validator("source")
+    @classmethod
+    def _source(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("source is empty")
+        return v
+
+
+class QualityResponse(BaseModel):
+    confidence: float
+    band: str
+    needs_review: bool
+    signals: list[SignalOut]

@@ -17,7 +17,9 @@ from gateway.errors import SettingsError
 from gateway.keys import KeyStore
 from gateway.memory import TranslationMemory
 from gateway.metrics import Metrics
+from gateway.outbox import Outbox
 from gateway.pipeline import Pipeline
+from gateway.review import ReviewStore
 from gateway.settings import Settings
 from gateway.terminology import BrandRulesCache
 from glossary.store import TermbaseStore
@@ -42,6 +44,8 @@ class Services:
     metrics: Metrics
     termbases: TermbaseStore
     memory: TranslationMemory
+    review: ReviewStore
+    outbox: Outbox
     first_admin_key: str | None = None
 
 
@@ -113,6 +117,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         morphologies = load_morphologies()
         for morphology in morphologies.values():
             stack.callback(morphology.close)
+        memory = TranslationMemory(redis)
         pipeline = Pipeline(
             registry,
             detector,
@@ -121,9 +126,22 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             metrics,
             BrandRulesCache(termbases),
             morphologies,
+            round_trip=settings.round_trip,
+            memory=memory,
         )
         services = Services(
-            settings, redis, registry, detector, pipeline, keys, brands, metrics, termbases, TranslationMemory(redis)
+            settings,
+            redis,
+            registry,
+            detector,
+            pipeline,
+            keys,
+            brands,
+            metrics,
+            termbases,
+            memory,
+            review=ReviewStore(redis),
+            outbox=Outbox(redis),
         )
         services.first_admin_key = await keys.ensure_admin()
         yield services

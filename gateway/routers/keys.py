@@ -12,14 +12,23 @@ router = APIRouter(tags=["keys"])
 
 @router.post("/v1/keys", response_model=KeyCreated, status_code=201, dependencies=[JsonBody])
 async def create_key(body: KeyCreate, services: ServicesDep, caller: AdminKey) -> KeyCreated:
-    key, token = await services.keys.create(Role(body.role), body.label, created_by=f"key:{caller.id}")
-    return KeyCreated(id=key.id, key=token, role=key.role.value, label=key.label)
+    key, token = await services.keys.create(
+        Role(body.role), body.label, created_by=f"key:{caller.id}", pairs=tuple(body.pairs)
+    )
+    return KeyCreated(id=key.id, key=token, role=key.role.value, label=key.label, pairs=list(key.pairs))
 
 
 @router.get("/v1/keys", response_model=list[KeyOut])
 async def list_keys(services: ServicesDep, caller: AdminKey) -> list[KeyOut]:
     return [
-        KeyOut(id=k.id, role=k.role.value, label=k.label, created_at=k.created_at, created_by=k.created_by)
+        KeyOut(
+            id=k.id,
+            role=k.role.value,
+            label=k.label,
+            created_at=k.created_at,
+            created_by=k.created_by,
+            pairs=list(k.pairs),
+        )
         for k in await services.keys.list()
     ]
 

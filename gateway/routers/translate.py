@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from gateway.brands import Brand
 from gateway.deps import HelpdeskKey, JsonBody, ServicesDep, load_brand
 from gateway.errors import InvalidInput, PayloadTooLarge
 from gateway.pipeline import TranslateJob, Translation
+from gateway.review import NewItem
 from gateway.schemas import DetectionOut, SignalOut, TranslateRequest, TranslateResponse, TranslationOut
 from models.langid import Detection
 
@@ -57,4 +59,39 @@ async def translate(body: TranslateRequest, services: ServicesDep, key: Helpdesk
         locale=body.locale,
     )
     results = await services.pipeline.translate(job)
-    return TranslateResponse(translations=[translation_out(t) for t in results])
+    outs = [translation_out(t) for t in results]
+    if brand is not None and body.direction is not None:
+        await _queue_for_review(services, body, brand, texts, results, outs, key.id)
+    return TranslateResponse(translations=outs)
+
+
+async def _queue_for_review(services, body: TranslateRequest, brand: Brand, texts, results, outs, key_id: str) -> None:
+    """Apply the brand's rule for this direction and channel; hold doubtful outbound replies."""
+    rule = brand.review_rule(body.direction, body.channel)
+    for source, t, out in zip(texts, results, outs, strict=True):
+        if rule.below is not None:
+            out.needs_review = t.source_lang is not None and t.confidence.value < rule.below
+        # Only agent replies with a conversation to deliver into are held; inbound text reaches the
+        # agent at once whatever its score.
+        if not (out.needs_review and body.direction == "outbound" and body.conversation_id):
+            continue
+        out.review_id = await services.review.create(
+            NewItem(
+                brand=brand.name,
+                source_lang=t.source_lang or "und",
+                target_lang=t.target_lang,
+                conversation_id=body.conversation_id,
+                channel=body.channel,
+                direction=body.direction,
+                source=source,
+                mt=t.text,
+                confidence=t.confidence.value,
+                band=t.confidence.band,
+                engine=t.engine,
+                signals=[{"name": s.name, "detail": s.detail} for s in t.confidence.signals],
+                deadline_s=rule.deadline_s,
+                on_deadline=rule.on_deadline,
+                callback_url=body.callback_url,
+            ),
+            who=f"key:{key_id}",
+        )

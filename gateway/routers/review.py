@@ -1,0 +1,123 @@
+"""The review queue for editors, and the outbox the helpdesk (or any API caller) reads."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query
+
+from gateway.deps import EditorKey, HelpdeskKey, JsonBody, ServicesDep
+from gateway.errors import Forbidden, InvalidInput
+from gateway.keys import ApiKey, Role, normalize_pair
+from gateway.review import OPEN, STATUSES, ReviewItem
+from gateway.schemas import (
+    ApproveBody,
+    ClaimBody,
+    OutboxPage,
+    RejectBody,
+    ReviewDetail,
+    ReviewItemOut,
+    ReviewPage,
+)
+
+router = APIRouter(tags=["review"])
+
+
+def who(key: ApiKey) -> str:
+    return f"key:{key.id}"
+
+
+def _out(item: ReviewItem) -> ReviewItemOut:
+    return ReviewItemOut(**item.model_dump(exclude={"callback_url"}))
+
+
+async def _allowed(services, item_id: str, key: ApiKey) -> ReviewItem:
+    item = await services.review.get(item_id)
+    if not key.may_review(item.pair):
+        raise Forbidden(f"your key reviews {', '.join(key.pairs)} only; item {item_id} is {item.pair}")
+    return item
+
+
+@router.get("/v1/review", response_model=ReviewPage)
+async def list_items(
+    services: ServicesDep,
+    key: EditorKey,
+    brand: str | None = None,
+    source_lang: str | None = None,
+    target_lang: str | None = None,
+    status: Annotated[list[str] | None, Query(description=f"repeatable; {', '.join(STATUSES)} or all")] = None,
+    deadline_before: Annotated[float | None, Query(description="unix seconds")] = None,
+    deadline_after: Annotated[float | None, Query(description="unix seconds")] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> ReviewPage:
+    pair = None
+    if source_lang or target_lang:
+        if not (source_lang and target_lang):
+            raise InvalidInput("filter by a language pair with both source_lang and target_lang")
+        try:
+            pair = normalize_pair(f"{source_lang}-{target_lang}")
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
+    statuses = list(OPEN) if not status else [] if "all" in status else status
+    page = await services.review.list(
+        statuses=statuses,
+        brand=brand,
+        pair=pair,
+        allowed_pairs=() if key.role == Role.admin else key.pairs,
+        deadline_before=deadline_before,
+        deadline_after=deadline_after,
+        offset=offset,
+        limit=limit,
+    )
+    return ReviewPage(total=page.total, offset=offset, limit=limit, items=[_out(i) for i in page.items])
+
+
+@router.get("/v1/review/{item_id}", response_model=ReviewDetail)
+async def get_item(item_id: str, services: ServicesDep, key: EditorKey) -> ReviewDetail:
+    item = await _allowed(services, item_id, key)
+    history = await services.review.history(item_id)
+    return ReviewDetail(**_out(item).model_dump(), history=history)
+
+
+@router.post("/v1/review/{item_id}/claim", response_model=ReviewItemOut)
+async def claim(
+    item_id: str, services: ServicesDep, key: EditorKey, body: Annotated[ClaimBody | None, Body()] = None
+) -> ReviewItemOut:
+    # An empty body is fine here: the lease has a sensible default.
+    await _allowed(services, item_id, key)
+    return _out(await services.review.claim(item_id, who(key), (body or ClaimBody()).lease_s))
+
+
+@router.post("/v1/review/{item_id}/release", response_model=ReviewItemOut)
+async def release(item_id: str, services: ServicesDep, key: EditorKey) -> ReviewItemOut:
+    await _allowed(services, item_id, key)
+    return _out(await services.review.release(item_id, who(key), key.role == Role.admin))
+
+
+@router.post("/v1/review/{item_id}/approve", response_model=ReviewItemOut, dependencies=[JsonBody])
+async def approve(item_id: str, body: ApproveBody, services: ServicesDep, key: EditorKey) -> ReviewItemOut:
+    await _allowed(services, item_id, key)
+    item = await services.review.approve(item_id, who(key), key.role == Role.admin, body.text)
+    # The editor's text is what the brand approves: the next identical segment reuses it.
+    await services.memory.add(
+        item.brand, item.source_lang, item.target_lang, item.source, body.text, who=who(key), origin="review"
+    )
+    return _out(item)
+
+
+@router.post("/v1/review/{item_id}/reject", response_model=ReviewItemOut, dependencies=[JsonBody])
+async def reject(item_id: str, body: RejectBody, services: ServicesDep, key: EditorKey) -> ReviewItemOut:
+    await _allowed(services, item_id, key)
+    return _out(await services.review.reject(item_id, who(key), key.role == Role.admin, body.reason))
+
+
+@router.get("/v1/outbox", response_model=OutboxPage)
+async def outbox(
+    services: ServicesDep,
+    key: HelpdeskKey,
+    after: Annotated[str | None, Query(description="the `next` cursor of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> OutboxPage:
+    messages, cursor = await services.outbox.read(after, limit)
+    return OutboxPage(messages=messages, next=cursor)

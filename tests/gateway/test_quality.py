@@ -1,0 +1,134 @@
+"""POST /v1/quality through the live gateway (Apertium, lingua), and the signal functions themselves."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway.confidence import assess
+from gateway.quality import (
+    Finding,
+    length_ratio,
+    measure,
+    mismatches,
+    plainness,
+    repetition,
+    round_trip,
+    untranslated,
+    wrong_language,
+)
+
+SOURCE = "Your order 48213 was shipped on Monday; track it at https://track.example.com/a."
+GOOD = "Su pedido 48213 fue enviado el lunes; sígalo en https://track.example.com/a."
+
+
+def score(client, translation: str, **extra) -> dict:
+    body = {"source": SOURCE, "translation": translation, "source_lang": "en", "target_lang": "es", **extra}
+    r = client.post("/v1/quality", json=body)
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert set(out) == {"confidence", "band", "needs_review", "signals"}
+    assert 0.0 <= out["confidence"] <= 1.0 and out["band"] in {"best", "good", "weak", "poor"}
+    return out
+
+
+def names(result: dict) -> set[str]:
+    return {s["name"] for s in result["signals"]}
+
+
+@pytest.mark.parametrize(
+    ("broken", "signal"),
+    [
+        ("Su pedido 48123 fue enviado el lunes; sígalo en https://track.example.com/a.", "mismatch"),
+        (SOURCE, "untranslated"),
+        ("Your order was shipped on Monday, track it at https://track.example.com/a.", "wrong_language"),
+        ("Su pedido pedido pedido pedido fue enviado enviado enviado enviado el lunes lunes lunes.", "repetition"),
+    ],
+)
+def test_a_good_translation_scores_above_a_broken_one(client, broken, signal):
+    good, bad = score(client, GOOD), score(client, broken)
+    assert good["confidence"] > bad["confidence"]
+    assert signal in names(bad) and signal not in names(good)
+    assert bad["needs_review"]
+
+
+def test_quality_runs_the_round_trip_through_the_reverse_engine(client):
+    nonsense = score(client, "La mesa verde canta con el perro azul bajo la lluvia.")
+    assert "round_trip" in names(nonsense) and nonsense["confidence"] < score(client, GOOD)["confidence"]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "kind"),
+    [
+        ({"source": "Hi", "source_lang": "en", "target_lang": "es"}, 422, "invalid_input"),
+        ({"source": "  ", "translation": "x", "source_lang": "en", "target_lang": "es"}, 422, "invalid_input"),
+        ({"source": "Hi", "translation": "Hola", "source_lang": "en", "target_lang": "en"}, 422, None),
+        ({"source": "Hi", "translation": "Hola", "source_lang": "en", "target_lang": "es", "extra": 1}, 422, None),
+        ({"source": "Hi", "translation": "Hola", "source_lang": "en", "target_lang": "es", "brand": "nope"}, 404, None),
+        ({"source": "x" * 3000, "translation": "Hola", "source_lang": "en", "target_lang": "es"}, 413, None),
+    ],
+)
+def test_bad_input_gets_the_error_shape(client, body, status, kind):
+    r = client.post("/v1/quality", json=body)
+    assert r.status_code == status, r.text
+    err = r.json()["error"]
+    assert set(err) >= {"type", "message"} and err["message"]
+    if kind:
+        assert err["type"] == kind
+
+
+def test_quality_needs_a_key(anon):
+    assert anon.post("/v1/quality", json={}).status_code == 401
+
+
+# ---------------------------------------------------------------- the signal functions
+
+
+def test_numbers_in_another_locale_format_are_the_same_number():
+    assert mismatches("It costs 1,250.50 USD.", "Cuesta 1.250,50 USD.").value == 0
+    changed = mismatches("Order 4821 is late.", "El pedido 4812 llega tarde.")
+    assert changed.value == 1 and "4821 became 4812" in changed.detail
+
+
+def test_urls_emails_and_codes_must_survive():
+    assert mismatches("Write to help@x.com", "Escriba a ayuda@x.com").value == 1
+    assert mismatches("See https://a.example/b", "Vea https://a.example/c").value == 1
+    assert "COVID-19" in mismatches("COVID-19 tests", "pruebas de la enfermedad").detail
+
+
+def test_repetition_finds_loops_but_not_the_source_own_repeats():
+    assert repetition("Hello", "Hola hola hola hola hola").detail
+    assert repetition("I am sorry, I am sorry", "Lo siento, lo siento").value == 0
+    assert repetition("Thanks", "Gracias por todo").value == 0
+    assert repetition("你好", "的的的 是 是").value == 0  # single CJK characters repeat naturally
+
+
+def test_untranslated_share_ignores_names_and_urls():
+    assert untranslated("where is my parcel please", "where is my parcel please").value == 1.0
+    assert untranslated("Ask NASA at https://nasa.gov", "Pregunte a NASA en https://nasa.gov").value == 0.0
+    assert 0 < untranslated("the hospital is closed", "el hospital está cerrado").value < 0.5
+
+
+def test_length_ratio_is_relative_to_the_pair_usual():
+    assert length_ratio("Hello there my friend", "Hola amigo").value > length_ratio("Hello", "Hola").value
+    assert length_ratio("Hi", "Hola " * 20).detail
+
+
+def test_wrong_language_only_when_the_detector_disagrees():
+    assert wrong_language("es", 0.9, "en", "es").value == 0
+    assert wrong_language(None, 0.0, "en", "es").value == 0
+    assert wrong_language("en", 0.95, "en", "es").detail == "the translation reads as en, not es"
+
+
+def test_round_trip_and_plainness():
+    assert round_trip("Good morning.", "Good morning.").value == pytest.approx(0.0)
+    assert round_trip("Good morning.", "The table sings.").value > 0.6
+    assert plainness("see you soon") == Finding(1.0)
+    assert plainness("Call Maria at 555").value <= 0.5
+    assert plainness("नमस्ते दोस्त").value == 0.0  # no case: no evidence
+
+
+def test_missing_evidence_is_neutral():
+    base = measure("Good morning.", "Buenos días.", "en", "es", zipf=lambda w, lang: 5.0)
+    assert "round_trip" not in base and "engine_score" not in base
+    with_rt = dict(base, round_trip=Finding(0.255))  # the calibration mean moves nothing
+    assert assess(with_rt).value == pytest.approx(assess(base).value, abs=1e-4)
