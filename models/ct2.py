@@ -104,7 +104,12 @@ class CTranslate2Engine(BaseEngine):
             raise ConfigError(f"engine {spec.name}: cannot load CTranslate2 model '{spec.model}': {exc}") from exc
         log.info(
             "engine %s: %s on %s (%s, %d threads), %s",
-            spec.name, source.location, device, compute, threads, neural.describe(languages, pairs),
+            spec.name,
+            source.location,
+            device,
+            compute,
+            threads,
+            neural.describe(languages, pairs),
         )
         return cls(spec, pairs, translator=translator, tokenizer=tokenizer, languages=languages)
 
@@ -144,9 +149,7 @@ class CTranslate2Engine(BaseEngine):
             # score_batch appends the end token itself.
             target_tokens = [self._without_eos(self.tokenizer.convert_ids_to_tokens(row)) for row in rows]
         try:
-            results = self.translator.score_batch(
-                source_tokens, target_tokens, offset=1 if codes.target_token else 0
-            )
+            results = self.translator.score_batch(source_tokens, target_tokens, offset=1 if codes.target_token else 0)
         except (RuntimeError, ValueError) as exc:
             raise EngineFailure(f"engine {self.name}: scoring failed: {exc}") from exc
         return [sum(r.log_probs) / max(len(r.log_probs), 1) for r in results]

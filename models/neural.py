@@ -263,12 +263,12 @@ def resolve_pairs(spec: EngineSpec, languages: ModelLanguages) -> frozenset[Lang
     """The spec's pairs, checked against the model; or, for "auto", the pairs the model declares."""
     if "auto" in spec.pairs:
         if len(spec.pairs) > 1:
-            raise ConfigError(f"engine {spec.name}: pairs: \"auto\" cannot be combined with explicit pairs")
+            raise ConfigError(f'engine {spec.name}: pairs: "auto" cannot be combined with explicit pairs')
         derived = languages.auto_pairs()
         if not derived:
             raise ConfigError(
                 f"engine {spec.name}: cannot tell which language pair model '{spec.model}' translates; "
-                f"list `pairs` explicitly, e.g. pairs = [\"en-es\"]"
+                f'list `pairs` explicitly, e.g. pairs = ["en-es"]'
             )
         return derived
     pairs = [_parse_pair(spec, text) for text in spec.pairs]

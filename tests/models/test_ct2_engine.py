@@ -119,7 +119,7 @@ def test_explicit_pairs_are_validated(marian_ct2: Path, nllb_ct2: Path) -> None:
 
 
 def test_a_transformers_folder_must_be_converted_first(marian_dir: Path) -> None:
-    with pytest.raises(ConfigError, match="not a CTranslate2 model folder.*tonegate models convert"):
+    with pytest.raises(ConfigError, match=r"not a CTranslate2 model folder.*tonegate models convert"):
         engine(marian_dir)
 
 
@@ -171,9 +171,7 @@ def test_batches_translate_like_single_segments(
     assert [h.score for h in batched] == pytest.approx([h.score for h in single], abs=1e-4)
 
 
-@pytest.mark.parametrize(
-    ("fixture", "token"), [("nllb_dir", "spa_Latn"), ("m2m100_dir", "__es__")]
-)
+@pytest.mark.parametrize(("fixture", "token"), [("nllb_dir", "spa_Latn"), ("m2m100_dir", "__es__")])
 def test_target_language_goes_in_the_target_prefix(
     request: pytest.FixtureRequest, converted, fixture: str, token: str
 ) -> None:

@@ -91,7 +91,7 @@ def test_explicit_pairs_restrict_the_engine(nllb_dir: Path) -> None:
 
 
 def test_unsupported_explicit_pair_is_a_config_error(marian_dir: Path) -> None:
-    with pytest.raises(ConfigError, match="engine tiny: model .* cannot translate en-de"):
+    with pytest.raises(ConfigError, match=r"engine tiny: model .* cannot translate en-de"):
         engine(marian_dir, pairs=["en-de"])
 
 
@@ -112,7 +112,7 @@ def test_a_converted_folder_is_not_a_transformers_model(converted, marian_dir: P
 
 
 def test_unknown_compute_type_is_a_config_error(marian_dir: Path) -> None:
-    with pytest.raises(ConfigError, match="compute_type 'int8'.*valid: auto, float32"):
+    with pytest.raises(ConfigError, match=r"compute_type 'int8'.*valid: auto, float32"):
         engine(marian_dir, compute_type="int8")
 
 
@@ -201,9 +201,7 @@ def test_m2m100_forces_the_language_token_and_hides_it(m2m100_dir: Path, monkeyp
     assert all("__" not in h.text for h in hyps)
 
 
-def test_multi_target_marian_prefixes_the_target_token(
-    marian_multi_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_multi_target_marian_prefixes_the_target_token(marian_multi_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     eng = engine(marian_multi_dir)
     calls = record_generate(eng, monkeypatch)
     to_fr = eng.translate(SEGMENTS, LanguagePair("en", "fr"))

@@ -86,11 +86,7 @@ def _spm_pieces(model: bytes) -> list[str]:
     import sentencepiece as spm
 
     sp = spm.SentencePieceProcessor(model_proto=model)
-    return [
-        sp.id_to_piece(i)
-        for i in range(sp.get_piece_size())
-        if not (sp.is_control(i) or sp.is_unknown(i))
-    ]
+    return [sp.id_to_piece(i) for i in range(sp.get_piece_size()) if not (sp.is_control(i) or sp.is_unknown(i))]
 
 
 def _seeded(seed: int) -> None:
@@ -133,13 +129,21 @@ def build_marian(
     vocab = {tok: i for i, tok in enumerate(dict.fromkeys(tokens))}
     (work / "vocab.json").write_text(json.dumps(vocab), encoding="utf-8")
     tokenizer = MarianTokenizer(
-        str(work / "source.spm"), str(work / "target.spm"), str(work / "vocab.json"),
-        source_lang=source_lang, target_lang=target_lang, model_max_length=MAX_TOKENS,
+        str(work / "source.spm"),
+        str(work / "target.spm"),
+        str(work / "vocab.json"),
+        source_lang=source_lang,
+        target_lang=target_lang,
+        model_max_length=MAX_TOKENS,
     )
     pad = vocab["<pad>"]
     config = MarianConfig(
-        vocab_size=len(vocab), pad_token_id=pad, decoder_start_token_id=pad, eos_token_id=0,
-        forced_eos_token_id=0, **TINY_DIMS,
+        vocab_size=len(vocab),
+        pad_token_id=pad,
+        decoder_start_token_id=pad,
+        eos_token_id=0,
+        forced_eos_token_id=0,
+        **TINY_DIMS,
     )
     _seeded(seed)
     net = MarianMTModel(config).eval()
@@ -167,8 +171,13 @@ def build_nllb(out: Path, *, seed: int = 0) -> Path:
     merges = [tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in state["merges"]]
     tokenizer = NllbTokenizer(vocab=state["vocab"], merges=merges, model_max_length=MAX_TOKENS)
     config = M2M100Config(
-        vocab_size=len(tokenizer), pad_token_id=1, bos_token_id=0, eos_token_id=2, decoder_start_token_id=2,
-        scale_embedding=True, **TINY_DIMS,
+        vocab_size=len(tokenizer),
+        pad_token_id=1,
+        bos_token_id=0,
+        eos_token_id=2,
+        decoder_start_token_id=2,
+        scale_embedding=True,
+        **TINY_DIMS,
     )
     config.tokenizer_class = "NllbTokenizer"
     _seeded(seed)
@@ -197,8 +206,13 @@ def build_m2m100(out: Path, *, seed: int = 0) -> Path:
     # The language tokens follow the vocabulary, then fairseq's "madeup" filler words.
     languages = max(tokenizer.lang_code_to_id.values()) + 1
     config = M2M100Config(
-        vocab_size=languages + tokenizer.num_madeup_words, pad_token_id=1, bos_token_id=0, eos_token_id=2,
-        decoder_start_token_id=2, scale_embedding=True, **TINY_DIMS,
+        vocab_size=languages + tokenizer.num_madeup_words,
+        pad_token_id=1,
+        bos_token_id=0,
+        eos_token_id=2,
+        decoder_start_token_id=2,
+        scale_embedding=True,
+        **TINY_DIMS,
     )
     _seeded(seed)
     net = M2M100ForConditionalGeneration(config).eval()
