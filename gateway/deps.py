@@ -7,7 +7,15 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from gateway.brands import Brand
-from gateway.errors import Forbidden, NotFound, Unauthorized, Unavailable, UnsupportedMediaType
+from gateway.errors import (
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    Unauthorized,
+    Unavailable,
+    UnsupportedMediaType,
+)
 from gateway.keys import ApiKey, Role
 from gateway.services import Services
 
@@ -55,6 +63,20 @@ def json_body(request: Request) -> None:
 
 
 JsonBody = Depends(json_body)
+
+
+def texts_within_limits(text: str | list[str], services: Services) -> list[str]:
+    """The request's texts as a list, refused when there are too many or one is too long."""
+    texts = [text] if isinstance(text, str) else text
+    limits = services.settings
+    if len(texts) > limits.max_texts:
+        raise InvalidInput(f"at most {limits.max_texts} texts per request (TONEGATE_MAX_TEXTS); split the batch")
+    for i, t in enumerate(texts):
+        if len(t) > limits.max_text_chars:
+            raise PayloadTooLarge(
+                f"text[{i}] has {len(t)} characters; the limit is {limits.max_text_chars} (TONEGATE_MAX_TEXT_CHARS)"
+            )
+    return texts
 
 
 async def load_brand(services: Services, name: str | None) -> Brand | None:

@@ -3,8 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from gateway.brands import Brand
-from gateway.deps import HelpdeskKey, JsonBody, ServicesDep, load_brand
-from gateway.errors import InvalidInput, PayloadTooLarge
+from gateway.deps import HelpdeskKey, JsonBody, ServicesDep, load_brand, texts_within_limits
 from gateway.pipeline import TranslateJob, Translation
 from gateway.review import NewItem
 from gateway.schemas import DetectionOut, SignalOut, TranslateRequest, TranslateResponse, TranslationOut
@@ -39,15 +38,7 @@ def translation_out(t: Translation) -> TranslationOut:
 
 @router.post("/v1/translate", response_model=TranslateResponse, dependencies=[JsonBody])
 async def translate(body: TranslateRequest, services: ServicesDep, key: HelpdeskKey) -> TranslateResponse:
-    texts = [body.text] if isinstance(body.text, str) else body.text
-    limits = services.settings
-    if len(texts) > limits.max_texts:
-        raise InvalidInput(f"at most {limits.max_texts} texts per request; split the batch")
-    for i, t in enumerate(texts):
-        if len(t) > limits.max_text_chars:
-            raise PayloadTooLarge(
-                f"text[{i}] has {len(t)} characters; the limit is {limits.max_text_chars} (TONEGATE_MAX_TEXT_CHARS)"
-            )
+    texts = texts_within_limits(body.text, services)
     brand = await load_brand(services, body.brand)
     job = TranslateJob(
         texts=tuple(texts),
