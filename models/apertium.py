@@ -2,24 +2,18 @@
 
 A fresh `apertium` process per message costs 130–280 ms; a running pipeline costs 1–4 ms per
 segment. We start each stage of the pair's `.mode` file with `-z` (null flush) as Apertium's own
-server (APY) does, write the batch as NUL-separated segments followed by a unique superblank
-marker, and read until that marker comes back: one round trip per batch, and a reply can never be
-confused with another caller's.
+server (APY) does and talk to it with the protocol in models/nullflush.py.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import os
 import queue
 import re
-import secrets
-import selectors
 import shlex
 import subprocess
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +23,7 @@ from models.config import EngineSpec
 from models.engine import BaseEngine
 from models.errors import ConfigError, EngineFailure, UnknownLanguage
 from models.langcodes import normalize
+from models.nullflush import exchange
 
 log = logging.getLogger(__name__)
 
@@ -174,44 +169,9 @@ class _Pipeline:
         return all(p.poll() is None for p in self.procs)
 
     def run(self, segments: Sequence[str]) -> list[str]:
-        nonce = f"[/NONCE:{secrets.token_hex(8)}]".encode()
-        payload = b"".join(encode_segment(s).encode("utf-8") + b"\0" for s in segments) + nonce + b"\0"
         stdin, stdout = self.procs[0].stdin, self.procs[-1].stdout
         assert stdin is not None and stdout is not None
-        # Write from a helper thread: a large batch would fill the pipes before we start reading.
-        writer_error: list[BaseException] = []
-
-        def write() -> None:
-            try:
-                stdin.write(payload)
-                stdin.flush()
-            except (BrokenPipeError, ValueError, OSError) as exc:
-                writer_error.append(exc)
-
-        writer = threading.Thread(target=write, daemon=True)
-        writer.start()
-        buf = bytearray()
-        end = nonce + b"\0"
-        deadline = time.monotonic() + self.timeout_s
-        fd = stdout.fileno()
-        with selectors.DefaultSelector() as sel:
-            sel.register(fd, selectors.EVENT_READ)
-            while not buf.endswith(end):
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise EngineFailure(f"Apertium did not answer within {self.timeout_s:.0f} s")
-                if not sel.select(timeout=left):
-                    continue
-                chunk = os.read(fd, 1 << 16)
-                if not chunk:
-                    raise EngineFailure(f"Apertium pipeline exited ({writer_error or 'end of output'})")
-                buf += chunk
-        writer.join()
-        parts = bytes(buf[: -len(end)]).split(b"\0")
-        # Every NUL we sent comes back as one NUL: N segments give N parts plus the empty tail.
-        if len(parts) != len(segments) + 1 or parts[-1].strip():
-            raise EngineFailure(f"Apertium returned {len(parts) - 1} segments for {len(segments)}")
-        return [p.decode("utf-8", errors="replace") for p in parts[:-1]]
+        return exchange(stdin, stdout, [encode_segment(s) for s in segments], self.timeout_s, "Apertium")
 
     def close(self) -> None:
         for p in self.procs:

@@ -11,16 +11,13 @@ superblank marker, and we read until the marker comes back. Processes start on f
 from __future__ import annotations
 
 import logging
-import os
-import secrets
-import selectors
 import subprocess
 import threading
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from models.errors import ConfigError, EngineFailure
+from models.nullflush import exchange
 
 log = logging.getLogger(__name__)
 
@@ -129,42 +126,7 @@ class _LtProc:
     def _exchange(self, segments: Sequence[str]) -> list[str]:
         proc = self._proc
         assert proc is not None and proc.stdin is not None and proc.stdout is not None
-        nonce = f"[/NONCE:{secrets.token_hex(8)}]".encode()
-        payload = b"".join(s.encode("utf-8") + b"\0" for s in segments) + nonce + b"\0"
-        stdin = proc.stdin
-        writer_error: list[BaseException] = []
-
-        def write() -> None:
-            try:
-                stdin.write(payload)
-                stdin.flush()
-            except (BrokenPipeError, ValueError, OSError) as exc:
-                writer_error.append(exc)
-
-        # Write from a helper thread: a large batch would fill the pipe before we start reading.
-        writer = threading.Thread(target=write, daemon=True)
-        writer.start()
-        buf = bytearray()
-        end = nonce + b"\0"
-        deadline = time.monotonic() + self.timeout_s
-        fd = proc.stdout.fileno()
-        with selectors.DefaultSelector() as sel:
-            sel.register(fd, selectors.EVENT_READ)
-            while not buf.endswith(end):
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise EngineFailure(f"lt-proc did not answer within {self.timeout_s:.0f} s")
-                if not sel.select(timeout=left):
-                    continue
-                chunk = os.read(fd, 1 << 16)
-                if not chunk:
-                    raise EngineFailure(f"lt-proc exited ({writer_error or 'end of output'})")
-                buf += chunk
-        writer.join()
-        parts = bytes(buf[: -len(end)]).split(b"\0")
-        if len(parts) != len(segments) + 1 or parts[-1].strip():
-            raise EngineFailure(f"lt-proc returned {len(parts) - 1} segments for {len(segments)}")
-        return [p.decode("utf-8", errors="replace") for p in parts[:-1]]
+        return exchange(proc.stdin, proc.stdout, segments, self.timeout_s, "lt-proc")
 
     def _stop(self) -> None:
         proc, self._proc = self._proc, None
