@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import json
-import logging
 import signal
 import sys
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import asdict
 from typing import Annotated
 
 import anyio
 import typer
-from rich.console import Console
 
-from gateway.errors import GatewayError, SettingsError
-from gateway.settings import Settings, load_settings
-from models.errors import ModelError
+from gateway.cli_common import cli_redis, cli_settings, err, friendly_errors, setup_logging
+from gateway.cli_glossary import glossary_app
+from gateway.settings import Settings
 
 app = typer.Typer(
     help="Tonegate: a self-hosted translation gateway for customer support.",
@@ -31,27 +29,7 @@ keys_app = typer.Typer(
 app.add_typer(keys_app, name="keys")
 models_app = typer.Typer(help="Prepare neural models for the engines file.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
-
-err = Console(stderr=True, soft_wrap=True, highlight=False)
-
-
-@contextmanager
-def _friendly_errors() -> Iterator[None]:
-    """Turn configuration and input errors into one readable line and exit code 2."""
-    try:
-        yield
-    except (GatewayError, ModelError) as exc:
-        err.print(f"[bold red]error:[/] {getattr(exc, 'message', None) or exc}")
-        raise typer.Exit(2) from None
-
-
-def _settings(**overrides: object) -> Settings:
-    with _friendly_errors():
-        return load_settings(**{k: v for k, v in overrides.items() if v is not None})
-
-
-def _logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+app.add_typer(glossary_app, name="glossary")
 
 
 @app.command()
@@ -65,8 +43,8 @@ def serve(
     from gateway.app import create_app, provided
     from gateway.services import open_services
 
-    settings = _settings(host=host, port=port)
-    _logging(settings.log_level)
+    settings = cli_settings(host=host, port=port)
+    setup_logging(settings.log_level)
 
     async def run() -> None:
         # Open Redis, engines and the detector before uvicorn starts, so a bad setting ends the
@@ -83,7 +61,7 @@ def serve(
                 signal.signal(sig, lambda *_: None)
             await uvicorn.Server(config).serve()
 
-    with _friendly_errors():
+    with friendly_errors():
         anyio.run(run)
 
 
@@ -155,8 +133,8 @@ def translate(
             raise typer.BadParameter("give a text, or pipe JSON lines into stdin")
         jobs = _read_jobs(sys.stdin.read().splitlines(), to, source)
         from_stdin = True
-    settings = _settings()
-    _logging("warning")
+    settings = cli_settings()
+    setup_logging("warning")
 
     async def run() -> list[dict]:
         async with _local_pipeline(settings) as pipeline:
@@ -182,7 +160,7 @@ def translate(
                     bar.advance(task, len(chunk))
             return results
 
-    with _friendly_errors():
+    with friendly_errors():
         results = anyio.run(run)
     for r in results:
         if as_json or from_stdin:
@@ -202,8 +180,8 @@ def detect(
     """Print the language of each text and the detector's confidence."""
     from gateway.services import load_detector
 
-    settings = _settings()
-    with _friendly_errors():
+    settings = cli_settings()
+    with friendly_errors():
         detector = load_detector(settings, preload=False)
         cands = [c.strip() for c in candidates.split(",") if c.strip()] if candidates else None
         found = detector.detect(list(text), cands)
@@ -215,39 +193,6 @@ def detect(
             typer.echo(f"unknown\t{d.reason}")
         else:
             typer.echo(f"{d.lang}\t{d.confidence:.2f}")
-
-
-@asynccontextmanager
-async def _redis(settings: Settings) -> AsyncIterator[object]:
-    """The configured Redis; else the embedded one in the data folder (started for this command if not running)."""
-    from redis.asyncio import Redis
-
-    from gateway.embedded_redis import EmbeddedRedis
-
-    embedded = None
-    url = settings.redis_url
-    if url is None:
-        embedded = EmbeddedRedis(settings.data_dir, binary=settings.redis_server)
-        url = embedded.url
-        probe = Redis.from_url(url)
-        try:
-            await probe.ping()
-            embedded = None  # `tonegate serve` is running: use its Redis
-        except Exception:
-            await anyio.to_thread.run_sync(embedded.start)
-        finally:
-            await probe.aclose()
-    client = Redis.from_url(url)
-    try:
-        await client.ping()
-    except Exception as exc:
-        raise SettingsError(f"TONEGATE_REDIS_URL: cannot reach Redis at {url}: {exc}") from None
-    try:
-        yield client
-    finally:
-        await client.aclose()
-        if embedded is not None:
-            embedded.stop()
 
 
 @keys_app.command("create")
@@ -267,14 +212,14 @@ def keys_create(
         pairs = tuple(dict.fromkeys(normalize_pair(p) for p in pair or ()))
     except ValueError as exc:
         raise typer.BadParameter(f"--pair: {exc}") from None
-    settings = _settings()
+    settings = cli_settings()
 
     async def run() -> tuple[str, str]:
-        async with _redis(settings) as redis:
+        async with cli_redis(settings) as redis:
             key, token = await KeyStore(redis).create(Role(role), label, created_by="cli", pairs=pairs)
             return key.id, token
 
-    with _friendly_errors():
+    with friendly_errors():
         key_id, token = anyio.run(run)
     err.print(f"created {role} key {key_id}; store it now, it is not shown again:")
     typer.echo(token)
@@ -285,13 +230,13 @@ def keys_list() -> None:
     """List API keys (ids, roles and labels; never the keys themselves)."""
     from gateway.keys import KeyStore
 
-    settings = _settings()
+    settings = cli_settings()
 
     async def run():
-        async with _redis(settings) as redis:
+        async with cli_redis(settings) as redis:
             return await KeyStore(redis).list()
 
-    with _friendly_errors():
+    with friendly_errors():
         for k in anyio.run(run):
             typer.echo(f"{k.id}\t{k.role.value}\t{k.label}" + (f"\t{','.join(k.pairs)}" if k.pairs else ""))
 
@@ -301,13 +246,13 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="the key's id (from `
     """Revoke an API key at once."""
     from gateway.keys import KeyStore
 
-    settings = _settings()
+    settings = cli_settings()
 
     async def run() -> bool:
-        async with _redis(settings) as redis:
+        async with cli_redis(settings) as redis:
             return await KeyStore(redis).revoke(key_id)
 
-    with _friendly_errors():
+    with friendly_errors():
         if not anyio.run(run):
             err.print(f"[bold red]error:[/] no API key with id {key_id!r}")
             raise typer.Exit(1)
@@ -329,191 +274,7 @@ def models_convert(
     except ImportError as exc:  # the neural extras are optional
         err.print(f"[bold red]error:[/] needs the neural extras ({exc.name}): pip install -e '.[neural]'")
         raise typer.Exit(2) from None
-    _logging("warning")
-    with _friendly_errors():
+    setup_logging("warning")
+    with friendly_errors():
         out_path = convert(model_dir, output_dir, quantization, force=force)
     err.print(f'converted {model_dir} → {out_path}; declare it with kind = "ctranslate2", model = "{out_path}"')
-
-
-glossary_app = typer.Typer(help="Maintain a brand's glossary (termbase) in the gateway's Redis.", no_args_is_help=True)
-app.add_typer(glossary_app, name="glossary")
-
-
-def _glossary_run(fn):
-    """Run `fn(store, brands)` against the configured (or embedded) Redis with friendly errors."""
-    from gateway.brands import BrandStore
-    from glossary.store import TermbaseStore
-
-    settings = _settings()
-
-    async def run():
-        async with _redis(settings) as redis:
-            return await fn(TermbaseStore(redis), BrandStore(redis))
-
-    with _friendly_errors():
-        return anyio.run(run)
-
-
-async def _require_brand(brands, brand: str) -> None:
-    if await brands.get(brand) is None:
-        raise SettingsError(f"no brand named {brand!r}; create it with PUT /v1/brands/{brand}")
-
-
-def _glossary_errors(fn):
-    from glossary.errors import GlossaryError, ImportFailed
-
-    try:
-        return fn()
-    except ImportFailed as exc:
-        err.print(f"[bold red]error:[/] {len(exc.errors)} problem(s), nothing imported:")
-        for line, msg in exc.errors:
-            err.print(f"  line {line}: {msg}")
-        raise typer.Exit(2) from None
-    except GlossaryError as exc:
-        err.print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(2) from None
-
-
-_FORMATS = {"csv": ",", "tsv": "\t"}
-
-
-@glossary_app.command("import")
-def glossary_import(
-    brand: Annotated[str, typer.Argument(help="the brand")],
-    path: Annotated[str, typer.Argument(help="a CSV, TSV or TBX file")],
-    fmt: Annotated[str | None, typer.Option("--format", help="csv | tsv | tbx [default: from the file name]")] = None,
-    mode: Annotated[
-        str, typer.Option(help="merge (add and update) or replace (the file becomes the glossary)")
-    ] = "merge",
-    source_lang: Annotated[str | None, typer.Option(help="for two-column files: the source language")] = None,
-    target_lang: Annotated[str | None, typer.Option(help="for two-column files: the target language")] = None,
-) -> None:
-    """Import entries; every row is checked first and nothing is applied if any is wrong."""
-    from pathlib import Path
-
-    from glossary.io import parse_table, parse_tbx
-
-    file = Path(path)
-    fmt = fmt or file.suffix.lstrip(".").lower()
-    if fmt not in ("csv", "tsv", "tbx"):
-        raise typer.BadParameter("--format must be csv, tsv or tbx")
-    if mode not in ("merge", "replace"):
-        raise typer.BadParameter("--mode must be merge or replace")
-    if not file.is_file():
-        raise typer.BadParameter(f"{path} does not exist")
-    raw = file.read_bytes()
-
-    def parse():
-        if fmt == "tbx":
-            return parse_tbx(raw)
-        return parse_table(raw.decode("utf-8-sig"), _FORMATS[fmt], source_lang=source_lang, target_lang=target_lang)
-
-    terms = _glossary_errors(parse)
-
-    async def apply(store, brands):
-        await _require_brand(brands, brand)
-        return await store.import_terms(brand, terms, mode, who="cli")
-
-    termbase, change = _glossary_errors(lambda: _glossary_run(apply))
-    err.print(
-        f"imported {len(terms)} entries into {brand} (version {termbase.version}): "
-        f"{len(change.added)} added, {len(change.changed)} updated, {len(change.removed)} removed"
-    )
-
-
-@glossary_app.command("export")
-def glossary_export(
-    brand: Annotated[str, typer.Argument(help="the brand")],
-    fmt: Annotated[str, typer.Option("--format", help="csv | tsv | tbx")] = "csv",
-    output: Annotated[str | None, typer.Option("--output", "-o", help="file to write [default: stdout]")] = None,
-) -> None:
-    """Export the glossary; importing the file again gives the same entries."""
-    from glossary.io import write_table, write_tbx
-
-    if fmt not in ("csv", "tsv", "tbx"):
-        raise typer.BadParameter("--format must be csv, tsv or tbx")
-
-    async def load(store, brands):
-        await _require_brand(brands, brand)
-        return await store.get(brand)
-
-    termbase = _glossary_run(load)
-    body = write_tbx(termbase.terms, brand) if fmt == "tbx" else write_table(termbase.terms, _FORMATS[fmt])
-    if output:
-        from pathlib import Path
-
-        Path(output).write_text(body, encoding="utf-8")
-        err.print(f"wrote {len(termbase.terms)} entries (version {termbase.version}) to {output}")
-    else:
-        typer.echo(body, nl=False)
-
-
-@glossary_app.command("list")
-def glossary_list(
-    brand: Annotated[str, typer.Argument(help="the brand")],
-    search: Annotated[str | None, typer.Option("--search", "-s", help="text to look for")] = None,
-) -> None:
-    """List entries: id, kind, languages, source → target."""
-
-    async def load(store, brands):
-        await _require_brand(brands, brand)
-        return await store.get(brand)
-
-    termbase = _glossary_run(load)
-    needle = (search or "").casefold()
-    for t in termbase.terms:
-        if needle and not any(needle in (s or "").casefold() for s in (t.source, t.target, t.note, *t.variants)):
-            continue
-        langs = f"{t.source_lang or '*'}→{t.target_lang or '*'}"
-        typer.echo(f"{t.id}\t{t.kind}\t{langs}\t{t.source}\t{t.target or ''}")
-
-
-@glossary_app.command("add")
-def glossary_add(
-    brand: Annotated[str, typer.Argument(help="the brand")],
-    kind: Annotated[str, typer.Option(help="dnt | term | forbidden")],
-    source: Annotated[str, typer.Option(help="the text to find")],
-    target: Annotated[str | None, typer.Option(help="term: the target form; forbidden: the replacement")] = None,
-    source_lang: Annotated[str | None, typer.Option()] = None,
-    target_lang: Annotated[str | None, typer.Option()] = None,
-    case_sensitive: Annotated[bool | None, typer.Option("--case-sensitive/--ignore-case")] = None,
-    variant: Annotated[list[str] | None, typer.Option(help="an accepted inflected target form (repeatable)")] = None,
-    note: Annotated[str, typer.Option()] = "",
-) -> None:
-    """Add one entry."""
-    from glossary.terms import make_term
-
-    data = {
-        "kind": kind,
-        "source": source,
-        "target": target,
-        "source_lang": source_lang,
-        "target_lang": target_lang,
-        "case_sensitive": case_sensitive,
-        "variants": variant or [],
-        "note": note,
-    }
-    term = _glossary_errors(lambda: make_term({k: v for k, v in data.items() if v is not None}))
-
-    async def add(store, brands):
-        await _require_brand(brands, brand)
-        return await store.add(brand, term, who="cli")
-
-    termbase, _ = _glossary_errors(lambda: _glossary_run(add))
-    typer.echo(term.id)
-    err.print(f"added to {brand} (version {termbase.version})")
-
-
-@glossary_app.command("delete")
-def glossary_delete(
-    brand: Annotated[str, typer.Argument(help="the brand")],
-    term_id: Annotated[str, typer.Argument(help="the entry's id (from `tonegate glossary list`)")],
-) -> None:
-    """Delete one entry."""
-
-    async def delete(store, brands):
-        await _require_brand(brands, brand)
-        return await store.delete(brand, term_id, who="cli")
-
-    termbase, _ = _glossary_errors(lambda: _glossary_run(delete))
-    err.print(f"deleted {term_id} from {brand} (version {termbase.version})")

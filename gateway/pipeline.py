@@ -467,6 +467,7 @@ def _score(
         source_lang,
         target_lang,
         engine=engine_doubt(score, int(unknown), int(words)),
+        engine_details=details,
         back=evidence.back,
         detected=evidence.detected,
         expected_log_ratio=LENGTH_LOG_RATIO.get((source_lang, target_lang), 0.0),

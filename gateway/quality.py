@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -206,6 +206,71 @@ def round_trip(source: str, back: str) -> Finding:
     return Finding(value, f"translated back it reads {back[:80]!r} (chrF {100 * chrf:.0f} against the source)")
 
 
+def round_trip_words(source: str, back: str) -> Finding:
+    """1 − word F1 of the back-translation against the source: whole words lost or changed.
+
+    chrF forgives a word that comes back in another form; this counts it, so the two disagree
+    where a word was mistranslated rather than inflected differently."""
+    src, got = Counter(words(source)), Counter(words(back))
+    shared = sum((src & got).values())
+    if not src or not got:
+        return Finding(0.0 if not src and not got else 1.0)
+    f1 = 2 * shared / (sum(src.values()) + sum(got.values()))
+    return Finding(1.0 - f1)
+
+
+def generation_errors(details: Mapping[str, float]) -> Finding:
+    """How many words the engine marked as generation errors (Apertium's #: a form it could not build)."""
+    count = sum(v for k, v in details.items() if k.endswith("generation_errors"))
+    if not count:
+        return Finding(0.0)
+    return Finding(float(count), f"the engine could not build the right form of {int(count)} word(s)")
+
+
+def output_words(
+    source: str, translation: str, source_lang: str, target_lang: str, zipf: WordFrequency | None = None
+) -> tuple[Finding, Finding]:
+    """Two shares of the translation's words: (left in the source language, unseen in the target language).
+
+    A word at least ten times more frequent in the source language than in the target
+    ("chest" in Spanish text) was most likely copied or half-translated; a word the target's
+    word list has never seen is garbled or a raw unknown. Both need a word list for the language."""
+    ws = [w for w in words(translation) if not w.isdigit()]
+    if not ws or _CJK.search(translation) or {source_lang, target_lang} & _NEEDS_SEGMENTER:
+        return Finding(0.0), Finding(0.0)
+    try:
+        zipf = zipf or _wordfreq()
+        pairs = [(w, zipf(w, target_lang), zipf(w, source_lang)) for w in ws]
+    except (LookupError, ValueError):
+        return Finding(0.0), Finding(0.0)
+    foreign = [w for w, t, s in pairs if s > t + 1.0]
+    unseen = [w for w, t, _ in pairs if t == 0.0]
+    share, unseen_share = len(foreign) / len(ws), len(unseen) / len(ws)
+    left = Finding(share)
+    if share >= 0.15 and len(foreign) >= 2:
+        shown = ", ".join(repr(w) for w in dict.fromkeys(foreign[:5]))
+        left = Finding(share, f"{len(foreign)} of {len(ws)} words read as {source_lang}, not {target_lang}: {shown}")
+    gone = Finding(unseen_share)
+    if unseen_share >= 0.15 and len(unseen) >= 2:
+        shown = ", ".join(repr(w) for w in dict.fromkeys(unseen[:5]))
+        gone = Finding(unseen_share, f"{len(unseen)} of {len(ws)} words are not known {target_lang} words: {shown}")
+    return left, gone
+
+
+def common_words(source: str, lang: str, zipf: WordFrequency | None = None) -> Finding:
+    """Share of the source's words that are among the most frequent of `lang` (Zipf ≥ 5.5: "get", "take", "over").
+
+    The commonest words have the most senses, and a rule-based engine picks one of them blindly."""
+    ws = [w for w in words(source) if not w.isdigit()]
+    if not ws or lang in _NEEDS_SEGMENTER or _CJK.search(source):
+        return Finding(0.0)
+    try:
+        zipf = zipf or _wordfreq()
+        return Finding(sum(zipf(w, lang) >= 5.5 for w in ws) / len(ws))
+    except (LookupError, ValueError):
+        return Finding(0.0)
+
+
 def wrong_language(detected: str | None, detected_confidence: float, source_lang: str, target_lang: str) -> Finding:
     """1 when language identification on the output finds the source language rather than the target."""
     if detected is None or detected == target_lang:
@@ -239,6 +304,7 @@ def measure(
     target_lang: str,
     *,
     engine: Finding | None = None,
+    engine_details: Mapping[str, float] | None = None,
     back: str | None = None,
     detected: tuple[str | None, float] | None = None,
     expected_log_ratio: float = 0.0,
@@ -256,12 +322,20 @@ def measure(
     # Without a word list for the language there is no evidence: leave the feature out (neutral).
     if zipf is not None or has_wordlist(source_lang):
         found["source_rarity"] = rarity(source, source_lang, zipf)
+        found["common_words"] = common_words(source, source_lang, zipf)
     if zipf is not None or has_wordlist(target_lang):
         found["output_rarity"] = rarity(translation, target_lang, zipf)
+        if zipf is not None or has_wordlist(source_lang):
+            found["foreign_words"], found["unseen_words"] = output_words(
+                source, translation, source_lang, target_lang, zipf
+            )
     if engine is not None:
         found["engine_score"] = engine
+    if engine_details is not None:
+        found["generation_errors"] = generation_errors(engine_details)
     if back is not None:
         found["round_trip"] = round_trip(source, back)
+        found["round_trip_words"] = round_trip_words(source, back)
     if detected is not None:
         found["wrong_language"] = wrong_language(detected[0], detected[1], source_lang, target_lang)
     return found
