@@ -41,8 +41,22 @@ MLQE = DATA / "mlqe-pe" / "direct-assessments-test20"
 MLQE_PAIRS = ("en-de", "en-zh", "et-en", "ne-en", "ro-en", "ru-en", "si-en")
 FEATURES = tuple(conf.WEIGHTS)
 # Columns whose weight must not be negative (see fit_logistic).
-_PROBLEM_NAMES = {"engine_score", "round_trip", "length_ratio", "output_rarity", "untranslated"}
+_PROBLEM_NAMES = {
+    "engine_score",
+    "round_trip",
+    "round_trip_words",
+    "generation_errors",
+    "length_ratio",
+    "output_rarity",
+    "foreign_words",
+    "unseen_words",
+    "untranslated",
+}
 PROBLEMS = frozenset(i for i, k in enumerate(FEATURES) if k in _PROBLEM_NAMES)
+# Weights held at a set value rather than fitted. engine_score is the only signal a neural engine
+# gives, but on Apertium output foreign_words and unseen_words say the same thing better and its
+# fitted weight goes negative; it keeps the weight it had when it was Apertium's only such signal.
+HELD = {"engine_score": 1.399}
 
 
 # ---------------------------------------------------------------- statistics (numpy only)
@@ -79,31 +93,41 @@ def spearman(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def fit_logistic(
-    x: np.ndarray, y: np.ndarray, l2: float = 1.0, keep: frozenset[int] = frozenset()
+    x: np.ndarray,
+    y: np.ndarray,
+    l2: float = 1.0,
+    keep: frozenset[int] = frozenset(),
+    held: dict[int, float] | None = None,
 ) -> tuple[float, np.ndarray]:
-    """Logistic regression; the weights of columns in `keep` may not go below zero.
+    """Logistic regression; the weights of columns in `keep` may not go below zero, those in `held` are fixed.
 
     A problem signal (the engine's doubt, a lost round trip) must never *raise* confidence, even
     where a quirk of the data says so: those columns are dropped and the model refitted."""
-    active = list(range(x.shape[1]))
+    held = held or {}
+    offset = sum((w * x[:, c] for c, w in held.items()), np.zeros(len(x)))
+    active = [c for c in range(x.shape[1]) if c not in held]
     while True:
-        b0, w = _newton(x[:, active], y, l2)
+        b0, w = _newton(x[:, active], y, l2, offset)
         wrong = [c for c, wc in zip(active, w, strict=True) if c in keep and wc < 0]
         if not wrong:
             full = np.zeros(x.shape[1])
             full[active] = w
+            for c, wc in held.items():
+                full[c] = wc
             return b0, full
         active = [c for c in active if c not in wrong]
 
 
-def _newton(x: np.ndarray, y: np.ndarray, l2: float, iters: int = 50) -> tuple[float, np.ndarray]:
-    """Newton's method on the L2-penalised log-likelihood (intercept not penalised)."""
+def _newton(
+    x: np.ndarray, y: np.ndarray, l2: float, offset: np.ndarray | None = None, iters: int = 50
+) -> tuple[float, np.ndarray]:
+    """Newton's method on the L2-penalised log-likelihood (intercept not penalised), plus a fixed offset."""
     xa = np.hstack([np.ones((len(x), 1)), x])
     w = np.zeros(xa.shape[1])
     penalty = np.full(xa.shape[1], l2)
     penalty[0] = 0.0
     for _ in range(iters):
-        p = 1 / (1 + np.exp(-np.clip(xa @ w, -30, 30)))
+        p = 1 / (1 + np.exp(-np.clip(xa @ w + (0 if offset is None else offset), -30, 30)))
         grad = xa.T @ (p - y) + penalty * w
         hess = (xa * (p * (1 - p))[:, None]).T @ xa + np.diag(penalty + 1e-9)
         step = np.linalg.solve(hess, grad)
@@ -196,6 +220,7 @@ def tico_features(limit: int | None) -> dict[str, np.ndarray | list]:
                 "en",
                 "es",
                 engine=engine_doubt(h.score, unknown, int(h.details.get("words", 0))),
+                engine_details=h.details,
                 back=b.text,
                 detected=lang,
                 expected_log_ratio=conf.LENGTH_LOG_RATIO[("en", "es")],
@@ -228,12 +253,14 @@ def tico_report(data: dict, folds: int, seed: int = 13) -> dict:
     # Out-of-fold: each segment scored by a model that never saw it, rules applied as at runtime.
     means, scale = x.mean(0), x.std(0) + 1e-9
     z = (x - means) / scale
+    # Held weights are in raw units; on the standardised columns they are w · scale.
+    held = {FEATURES.index(k): w * scale[FEATURES.index(k)] for k, w in HELD.items() if k in FEATURES}
     perm = np.random.default_rng(seed).permutation(len(x))
     oof = np.empty(len(x))
     for f in range(folds):
         test = perm[f::folds]
         train = np.setdiff1d(perm, test)
-        b0, w = fit_logistic(z[train], bad[train].astype(float), keep=PROBLEMS)
+        b0, w = fit_logistic(z[train], bad[train].astype(float), keep=PROBLEMS, held=held)
         oof[test] = b0 + z[test] @ w
     rules = np.array([math.prod(s.factor for s in conf.rule_signals(f)) for f in found])
     cv_conf = (1 - 1 / (1 + np.exp(-oof))) * rules
@@ -245,7 +272,7 @@ def tico_report(data: dict, folds: int, seed: int = 13) -> dict:
     out["tico_review_precision"] = round(float((flagged & bad).sum() / max(1, flagged.sum())), 3)
     out["tico_review_recall"] = round(float((flagged & bad).sum() / bad.sum()), 3)
     out["tico_flagged_share"] = round(float(flagged.mean()), 3)
-    b0, w = fit_logistic(z, bad.astype(float), keep=PROBLEMS)
+    b0, w = fit_logistic(z, bad.astype(float), keep=PROBLEMS, held=held)
     # Back to raw units: logit = b0 + Σ w_k (x_k − mean_k) / scale_k.
     out["fit"] = {
         "INTERCEPT": round(b0, 3),

@@ -280,9 +280,10 @@ class Pipeline:
                 self.registry.route(target, source)
             except ModelError:
                 return None
-            todo = [o for o in outputs if o.strip()]
-            hyps, _ = self.registry.translate(todo, target, source) if todo else ([], None)
-            backs = iter(h.text for h in hyps)
+            # Protected text (brand names, URLs, numbers) goes back untouched, as it came.
+            todo = [protect(o) for o in outputs if o.strip()]
+            hyps, _ = self.registry.translate([m.text for m in todo], target, source) if todo else ([], None)
+            backs = iter(restore(h.text, m).text for h, m in zip(hyps, todo, strict=True))
             return [next(backs) if o.strip() else "" for o in outputs]
         finally:
             self._round_trip_slots.release()
@@ -471,6 +472,7 @@ def _score(
         back=evidence.back,
         detected=evidence.detected,
         expected_log_ratio=LENGTH_LOG_RATIO.get((source_lang, target_lang), 0.0),
+        protected=[span.restored for span in masked.spans] + [span.text for span in masked.spans],
     )
     if out == source.strip() and any(ch.isalpha() for ch in masked.text):
         findings["untranslated"] = Finding(1.0, "the output is identical to the source")

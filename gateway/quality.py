@@ -297,6 +297,12 @@ def engine_doubt(score: float, unknown: int = 0, words: int = 0) -> Finding:
     return Finding(value)
 
 
+def _without(text: str, protected: Sequence[str]) -> str:
+    for piece in sorted({p for p in protected if p}, key=len, reverse=True):
+        text = text.replace(piece, " ")
+    return text
+
+
 def measure(
     source: str,
     translation: str,
@@ -309,8 +315,13 @@ def measure(
     detected: tuple[str | None, float] | None = None,
     expected_log_ratio: float = 0.0,
     zipf: WordFrequency | None = None,
+    protected: Sequence[str] = (),
 ) -> dict[str, Finding]:
-    """Every signal that applies; those that need an engine or a detector only when given."""
+    """Every signal that applies; those that need an engine or a detector only when given.
+
+    `protected` lists text kept verbatim on purpose (brand names, URLs, codes): the word-list
+    signals skip it, or a brand called "Shop Pay" would read as English words in Spanish."""
+    words_source, words_translation = _without(source, protected), _without(translation, protected)
     found = {
         "length_ratio": length_ratio(source, translation, expected_log_ratio),
         "repetition": repetition(source, translation),
@@ -321,13 +332,13 @@ def measure(
     }
     # Without a word list for the language there is no evidence: leave the feature out (neutral).
     if zipf is not None or has_wordlist(source_lang):
-        found["source_rarity"] = rarity(source, source_lang, zipf)
-        found["common_words"] = common_words(source, source_lang, zipf)
+        found["source_rarity"] = rarity(words_source, source_lang, zipf)
+        found["common_words"] = common_words(words_source, source_lang, zipf)
     if zipf is not None or has_wordlist(target_lang):
-        found["output_rarity"] = rarity(translation, target_lang, zipf)
+        found["output_rarity"] = rarity(words_translation, target_lang, zipf)
         if zipf is not None or has_wordlist(source_lang):
             found["foreign_words"], found["unseen_words"] = output_words(
-                source, translation, source_lang, target_lang, zipf
+                words_source, words_translation, source_lang, target_lang, zipf
             )
     if engine is not None:
         found["engine_score"] = engine

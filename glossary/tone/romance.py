@@ -214,7 +214,12 @@ def _fr_unit(toks: list[_Tok], i: int, lex: _Lex, done: set[int]) -> list[_Find]
             j, members = i - 1, [i]
         else:
             j = _next_word(toks, i, _FR_CLITICS)
-            members = [k for k in range(i, j if j is not None else i + 1) if toks[k].low in ("tu", "te", "t'")]
+            end = j
+            if end is None:  # no verb follows: the unit still owns the clitics right after "tu"
+                end = i + 1
+                while end < len(toks) and toks[end].low in _FR_CLITICS:
+                    end += 1
+            members = [k for k in range(i, end) if toks[k].low in ("tu", "te", "t'")]
             if lex.available and (j is None or not any(r.finite for r in lex.readings(toks[j].low))):
                 # No verb to agree with ("fournir tu avec …", a translation error): the pronoun alone.
                 done.add(i)

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.confidence import assess
+from gateway.confidence import MEANS, assess
 from gateway.quality import (
     Finding,
+    common_words,
+    generation_errors,
     length_ratio,
     measure,
     mismatches,
+    output_words,
     plainness,
     repetition,
     round_trip,
+    round_trip_words,
     untranslated,
     wrong_language,
 )
@@ -130,5 +134,39 @@ def test_round_trip_and_plainness():
 def test_missing_evidence_is_neutral():
     base = measure("Good morning.", "Buenos días.", "en", "es", zipf=lambda w, lang: 5.0)
     assert "round_trip" not in base and "engine_score" not in base
-    with_rt = dict(base, round_trip=Finding(0.255))  # the calibration mean moves nothing
+    with_rt = dict(base, round_trip=Finding(MEANS["round_trip"]))  # the calibration mean moves nothing
     assert assess(with_rt).value == pytest.approx(assess(base).value, abs=1e-4)
+
+
+def test_round_trip_words_counts_whole_words():
+    assert round_trip_words("Good morning.", "good morning").value == pytest.approx(0.0)
+    assert round_trip_words("Good morning.", "Good evening.").value == pytest.approx(0.5)
+    assert round_trip_words("Hi", "").value == 1.0
+
+
+def test_generation_errors_come_from_the_engine_marks():
+    assert generation_errors({"generation_errors": 0, "words": 5}).value == 0.0
+    found = generation_errors({"en-es.generation_errors": 2, "unknown_words": 1})
+    assert found.value == 2.0 and "2 word" in found.detail
+
+
+def test_output_words_left_in_the_source_language_or_unseen():
+    freq = {("chest", "en"): 5.0, ("dolor", "es"): 5.0, ("de", "es"): 7.0, ("de", "en"): 3.0, ("pain", "en"): 5.0}
+    zipf = lambda w, lang: freq.get((w, lang), 0.0)  # noqa: E731
+    left, unseen = output_words("chest pain", "dolor de chest pain", "en", "es", zipf)
+    assert left.value == pytest.approx(0.5) and "'chest'" in left.detail
+    assert unseen.value == pytest.approx(0.5) and "not known es words" in unseen.detail
+    clean, none = output_words("chest pain", "dolor de", "en", "es", zipf)
+    assert clean.value == 0.0 and none.value == 0.0 and clean.detail is None
+
+
+def test_common_words_share():
+    assert common_words("the cat", "en", lambda w, lang: 7.0 if w == "the" else 4.0).value == pytest.approx(0.5)
+    assert common_words("你好", "zh").value == 0.0
+
+
+def test_measure_adds_the_new_signals_when_it_has_the_evidence():
+    found = measure(
+        "Good morning.", "Buenos días.", "en", "es", zipf=lambda w, lang: 5.0, engine_details={}, back="Good day."
+    )
+    assert {"round_trip_words", "generation_errors", "foreign_words", "unseen_words", "common_words"} <= set(found)
