@@ -80,3 +80,9 @@ def test_glossary_change_takes_effect_on_the_next_request(client, admin, acme):
     assert "comprensión" in t["text"]
     admin.delete(f"/v1/brands/acme/glossary/terms/{r.json()['term']['id']}")
     assert "comprensión" not in translate(client, "Thank you for your patience.", brand=acme)["text"]
+
+
+def test_kept_brand_names_do_not_count_as_foreign_words(client, acme):
+    t = translate(client, "I paid with Shop Pay.", brand=acme)
+    assert "Shop Pay" in t["text"]
+    assert not [s for s in t["signals"] if s["name"] == "foreign_words" and "shop" in s["detail"].lower()], t
