@@ -1,0 +1,321 @@
+"""Neural engine speed: transformers (float32) vs CTranslate2 (int8) on an OPUS-MT-shaped model, CPU.
+
+Builds a MarianMT model with the dimensions of an OPUS-MT checkpoint — 6 encoder and 6 decoder
+layers, d_model 512, 8 heads, FFN 2048, a 58,101-entry vocabulary (opus-mt-en-de's size) with tied
+embeddings — random weights, and a sentencepiece model trained on the Bitext customer messages (its
+vocab.json is padded with filler tokens up to the full size, so the embedding and output projection,
+which dominate decoding cost, have the real size). `models.ct2.convert()` converts it to
+CTranslate2 int8; both engines are loaded by the project's own `from_spec()` with threads = the
+cores this process may use, then the same batches of English customer messages (the `instruction`
+column of the Bitext customer-support set) are translated by each.
+
+Random weights never emit EOS reliably, so the output length is fixed: every sentence gets exactly
+`--target-tokens` decoder steps (transformers: min_new_tokens = max_new_tokens = N; CTranslate2:
+min_decoding_length = max_decoding_length = N), and the script checks that both produced N tokens.
+Timing calls the loaded model directly — `engine.model.generate()` and
+`engine.translator.translate_batch()` — on the same token ids, because the engines' translate()
+has no minimum length; tokenisation (shared, identical) is left out of the timing. One warm-up
+batch precedes each timed run. Target tokens/s = sentences × N / seconds spent in those calls.
+transformers runs first: CTranslate2's spinning OpenMP workers would slow torch afterwards.
+
+    python bench/engines.py --quick     # 64 sentences in batches of 16, beam 4 and greedy (~1 min, 2 cores)
+    python bench/engines.py             # 256 sentences
+
+The last line of output is one JSON object; `ct2_vs_transformers` is the beam-search ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import torch  # noqa: E402
+
+from models import neural  # noqa: E402
+from models.base import LanguagePair  # noqa: E402
+from models.config import EngineSpec  # noqa: E402
+from models.ct2 import CTranslate2Engine, convert  # noqa: E402
+from models.transformers_engine import TransformersEngine, pad_batch  # noqa: E402
+
+DATA = (
+    ROOT.parent / "shared" / "data" / "bitext-customer-support" / "Bitext_Sample_Customer_Support_Training_Dataset.csv"
+)
+EN_ES = LanguagePair("en", "es")
+VOCAB_SIZE = 58_101  # Helsinki-NLP/opus-mt-en-de
+SPM_PIECES = 8_000  # trained on the customer messages; the rest of the vocabulary is filler
+OPUS_DIMS = dict(
+    d_model=512,
+    encoder_layers=6,
+    decoder_layers=6,
+    encoder_attention_heads=8,
+    decoder_attention_heads=8,
+    encoder_ffn_dim=2048,
+    decoder_ffn_dim=2048,
+    max_position_embeddings=512,
+    scale_embedding=True,
+    share_encoder_decoder_embeddings=True,
+    dropout=0.0,
+    attention_dropout=0.0,
+    activation_dropout=0.0,
+)
+
+Ids = list[list[int]]
+Pieces = list[list[str]]
+B = TypeVar("B", Ids, Pieces)
+
+
+@dataclass(frozen=True)
+class Run:
+    engine: str
+    beam_size: int
+    sentences: int
+    target_tokens: int
+    seconds: float
+
+    @property
+    def tokens_per_s(self) -> float:
+        return self.sentences * self.target_tokens / self.seconds
+
+
+def messages() -> list[str]:
+    """Distinct customer messages (the `instruction` column), in file order."""
+    with DATA.open(newline="", encoding="utf-8") as f:
+        rows = [r["instruction"].strip() for r in csv.DictReader(f)]
+    return list(dict.fromkeys(r for r in rows if r))
+
+
+def train_spm(lines: Sequence[str]) -> bytes:
+    """A unigram sentencepiece model in the OPUS-MT layout (</s> = 0, <unk> = 1, no BOS/pad)."""
+    import sentencepiece as spm
+
+    buf = io.BytesIO()
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(lines),
+        model_writer=buf,
+        vocab_size=SPM_PIECES,
+        model_type="unigram",
+        hard_vocab_limit=False,
+        character_coverage=1.0,
+        unk_id=1,
+        bos_id=-1,
+        eos_id=0,
+        pad_id=-1,
+        minloglevel=2,
+        num_threads=os.cpu_count() or 1,
+    )
+    return buf.getvalue()
+
+
+def full_vocab(spm_model: bytes) -> dict[str, int]:
+    """</s>, <unk>, the sentencepiece pieces, filler tokens up to VOCAB_SIZE - 1, then <pad>."""
+    import sentencepiece as spm
+
+    sp = spm.SentencePieceProcessor(model_proto=spm_model)
+    pieces = [sp.id_to_piece(i) for i in range(sp.get_piece_size()) if not (sp.is_control(i) or sp.is_unknown(i))]
+    tokens = list(dict.fromkeys(["</s>", "<unk>", *pieces]))
+    tokens += [f"<filler{i}>" for i in range(VOCAB_SIZE - 1 - len(tokens))]
+    tokens.append("<pad>")
+    return {tok: i for i, tok in enumerate(tokens)}
+
+
+def build_opus_shaped(out: Path, corpus: Sequence[str], seed: int = 0) -> Path:
+    """An OPUS-MT-sized MarianMT en→es model with random weights, saved with its tokenizer."""
+    from transformers import MarianConfig, MarianMTModel, MarianTokenizer
+
+    work = out.parent / f"{out.name}.src"
+    work.mkdir(parents=True, exist_ok=True)
+    spm_model = train_spm(corpus)
+    (work / "source.spm").write_bytes(spm_model)
+    (work / "target.spm").write_bytes(spm_model)
+    vocab = full_vocab(spm_model)
+    (work / "vocab.json").write_text(json.dumps(vocab), encoding="utf-8")
+    tokenizer = MarianTokenizer(
+        str(work / "source.spm"),
+        str(work / "target.spm"),
+        str(work / "vocab.json"),
+        source_lang="en",
+        target_lang="es",
+        model_max_length=512,
+    )
+    pad = vocab["<pad>"]
+    config = MarianConfig(
+        vocab_size=len(vocab),
+        pad_token_id=pad,
+        decoder_start_token_id=pad,
+        eos_token_id=0,
+        forced_eos_token_id=0,
+        **OPUS_DIMS,
+    )
+    torch.manual_seed(seed)
+    net = MarianMTModel(config).eval()
+    net.generation_config.bad_words_ids = [[pad]]  # as real OPUS-MT checkpoints
+    net.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    return out
+
+
+def timed(run_batch: Callable[[B], int], work: Sequence[B], n: int) -> float:
+    """Seconds spent on `work` after one warm-up batch (the first); checks every output has N tokens."""
+    run_batch(work[0])
+    seconds = 0.0
+    for batch in work:
+        start = time.perf_counter()
+        produced = run_batch(batch)
+        seconds += time.perf_counter() - start
+        if produced != n:
+            raise SystemExit(f"expected {n} target tokens per sentence, got {produced}")
+    return seconds
+
+
+def transformers_runner(engine: TransformersEngine, beam: int, n: int) -> Callable[[Ids], int]:
+    """One batch through model.generate() with exactly N new tokens; returns the tokens produced."""
+    pad = int(engine.model.config.pad_token_id)
+
+    def run(batch: Ids) -> int:
+        ids, mask = pad_batch(batch, pad, engine.device)
+        with torch.inference_mode():
+            out = engine.model.generate(
+                input_ids=ids, attention_mask=mask, num_beams=beam, do_sample=False, min_new_tokens=n, max_new_tokens=n
+            )
+        return int(out.shape[1]) - 1  # column 0 is the decoder start token
+
+    return run
+
+
+def ct2_runner(engine: CTranslate2Engine, beam: int, n: int) -> Callable[[Pieces], int]:
+    """One batch through Translator.translate_batch() with exactly N tokens; returns the tokens produced."""
+
+    def run(batch: Pieces) -> int:
+        results = engine.translator.translate_batch(
+            batch, beam_size=beam, min_decoding_length=n, max_decoding_length=n, return_end_token=True
+        )
+        lengths = {len(r.hypotheses[0]) for r in results}
+        return lengths.pop() if len(lengths) == 1 else -1
+
+    return run
+
+
+def split(rows: list, size: int) -> list:
+    return [rows[i : i + size] for i in range(0, len(rows), size)]
+
+
+def spec(kind: str, model: Path, threads: int, **fields: object) -> EngineSpec:
+    return EngineSpec(name=f"bench-{kind}", kind=kind, model=str(model), device="cpu", threads=threads, **fields)
+
+
+def run_transformers(model: Path, ids: Ids, args: argparse.Namespace, threads: int) -> list[Run]:
+    engine = TransformersEngine.from_spec(spec("transformers", model, threads, compute_type="float32"))
+    work = split(ids, args.batch_size)
+    runs = []
+    for beam in args.beams:
+        seconds = timed(transformers_runner(engine, beam, args.target_tokens), work, args.target_tokens)
+        runs.append(Run("transformers", beam, len(ids), args.target_tokens, seconds))
+        print(f"  transformers beam {beam}: {seconds:.2f} s", flush=True)
+    engine.close()
+    return runs
+
+
+def run_ct2(model: Path, ids: Ids, args: argparse.Namespace, threads: int) -> list[Run]:
+    engine = CTranslate2Engine.from_spec(spec("ctranslate2", model, threads, compute_type="int8"))
+    work = split([engine.tokenizer.convert_ids_to_tokens(row) for row in ids], args.batch_size)
+    runs = []
+    for beam in args.beams:
+        seconds = timed(ct2_runner(engine, beam, args.target_tokens), work, args.target_tokens)
+        runs.append(Run("ctranslate2 int8", beam, len(ids), args.target_tokens, seconds))
+        print(f"  ctranslate2 int8 beam {beam}: {seconds:.2f} s", flush=True)
+    engine.close()
+    return runs
+
+
+def source_ids(model: Path, texts: Sequence[str]) -> Ids:
+    """Token ids of the source texts, as the engines encode them (Marian: pieces + </s>)."""
+    engine_spec = spec("transformers", model, 1)
+    source = neural.resolve_model(engine_spec)
+    family = neural.detect_family(engine_spec, source)
+    tokenizer = neural.load_tokenizer(engine_spec, family, source)
+    codes = neural.model_languages(family, tokenizer, source).codes(EN_ES)
+    return neural.encode_sources(tokenizer, codes, texts)
+
+
+def table(runs: Sequence[Run]) -> str:
+    lines = ["| engine | beam | target tokens/s | seconds |", "|---|---:|---:|---:|"]
+    lines += [f"| {r.engine} | {r.beam_size} | {r.tokens_per_s:,.0f} | {r.seconds:.2f} |" for r in runs]
+    return "\n".join(lines)
+
+
+def ratio(runs: Sequence[Run], beam: int) -> float:
+    speed = {r.engine: r.tokens_per_s for r in runs if r.beam_size == beam}
+    return speed["ctranslate2 int8"] / speed["transformers"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="64 sentences instead of 256")
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--target-tokens", type=int, default=32, help="decoder steps per sentence (fixed)")
+    parser.add_argument("--beams", type=int, nargs="+", default=[4, 1], help="beam sizes; the first is the headline")
+    parser.add_argument(
+        "--keep", type=Path, help="build the models in this folder and keep them (e.g. bench/out/engines)"
+    )
+    args = parser.parse_args()
+    sentences = 64 if args.quick else 256
+    threads = neural.default_threads()
+    torch.set_num_threads(threads)
+
+    corpus = messages()
+    texts = random.Random(0).sample(corpus, sentences)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="tonegate-bench-") as tmp:
+        base = args.keep or Path(tmp)
+        base.mkdir(parents=True, exist_ok=True)
+        hf_dir = build_opus_shaped(base / "opus-shaped", corpus)
+        ct2_dir = convert(hf_dir, base / "opus-shaped-ct2", "int8", force=True)
+        build_s = time.perf_counter() - started
+        ids = source_ids(hf_dir, texts)
+        mean_len = sum(len(r) for r in ids) / len(ids)
+        print(
+            f"model built and converted in {build_s:.0f} s; {sentences} sentences, {mean_len:.1f} source tokens "
+            f"on average, batches of {args.batch_size}, {args.target_tokens} target tokens each, {threads} threads",
+            flush=True,
+        )
+        runs = run_transformers(hf_dir, ids, args, threads) + run_ct2(ct2_dir, ids, args, threads)
+    print(table(runs))
+    head = args.beams[0]
+    result: dict[str, object] = {
+        "ct2_vs_transformers": round(ratio(runs, head), 2),
+        "transformers_tokens_per_s": round(next(r.tokens_per_s for r in runs if r.beam_size == head), 1),
+        "ct2_int8_tokens_per_s": round(
+            next(r.tokens_per_s for r in runs if r.beam_size == head and r.engine != "transformers"), 1
+        ),
+        "beam_size": head,
+        "target_tokens": args.target_tokens,
+        "batch_size": args.batch_size,
+        "sentences": sentences,
+        "mean_source_tokens": round(mean_len, 1),
+        "threads": threads,
+    }
+    for beam in args.beams[1:]:
+        result[f"ct2_vs_transformers_beam{beam}"] = round(ratio(runs, beam), 2)
+        for r in runs:
+            if r.beam_size == beam:
+                key = "transformers" if r.engine == "transformers" else "ct2_int8"
+                result[f"{key}_tokens_per_s_beam{beam}"] = round(r.tokens_per_s, 1)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
