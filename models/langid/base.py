@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -62,7 +63,7 @@ class BoundedCache(Generic[K, V]):
             return value
 
 
-class ScoringDetector:
+class ScoringDetector(ABC):
     """Template: subclasses implement `_confidences` (the model call); this class does the rest."""
 
     name: str
@@ -97,9 +98,9 @@ class ScoringDetector:
             out[i] = self._decide(cleaned[i], self._with_prior(cleaned[i], confidences, langs))
         return out
 
+    @abstractmethod
     def _confidences(self, texts: list[str], langs: frozenset[str]) -> list[dict[str, float]]:
         """Per text, a confidence for each language in langs (summing to 1, or all 0 when none fits)."""
-        raise NotImplementedError
 
     def _check(self, codes: Collection[str]) -> frozenset[str]:
         if isinstance(codes, str):
