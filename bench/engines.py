@@ -28,9 +28,7 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import json
-import os
 import random
 import sys
 import tempfile
@@ -50,6 +48,7 @@ from models.base import LanguagePair  # noqa: E402
 from models.config import EngineSpec  # noqa: E402
 from models.ct2 import CTranslate2Engine, convert  # noqa: E402
 from models.transformers_engine import TransformersEngine, pad_batch  # noqa: E402
+from tests.models.tinymodels import build_marian  # noqa: E402
 
 DATA = (
     ROOT.parent / "shared" / "data" / "bitext-customer-support" / "Bitext_Sample_Customer_Support_Training_Dataset.csv"
@@ -98,74 +97,11 @@ def messages() -> list[str]:
     return list(dict.fromkeys(r for r in rows if r))
 
 
-def train_spm(lines: Sequence[str]) -> bytes:
-    """A unigram sentencepiece model in the OPUS-MT layout (</s> = 0, <unk> = 1, no BOS/pad)."""
-    import sentencepiece as spm
-
-    buf = io.BytesIO()
-    spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(lines),
-        model_writer=buf,
-        vocab_size=SPM_PIECES,
-        model_type="unigram",
-        hard_vocab_limit=False,
-        character_coverage=1.0,
-        unk_id=1,
-        bos_id=-1,
-        eos_id=0,
-        pad_id=-1,
-        minloglevel=2,
-        num_threads=os.cpu_count() or 1,
-    )
-    return buf.getvalue()
-
-
-def full_vocab(spm_model: bytes) -> dict[str, int]:
-    """</s>, <unk>, the sentencepiece pieces, filler tokens up to VOCAB_SIZE - 1, then <pad>."""
-    import sentencepiece as spm
-
-    sp = spm.SentencePieceProcessor(model_proto=spm_model)
-    pieces = [sp.id_to_piece(i) for i in range(sp.get_piece_size()) if not (sp.is_control(i) or sp.is_unknown(i))]
-    tokens = list(dict.fromkeys(["</s>", "<unk>", *pieces]))
-    tokens += [f"<filler{i}>" for i in range(VOCAB_SIZE - 1 - len(tokens))]
-    tokens.append("<pad>")
-    return {tok: i for i, tok in enumerate(tokens)}
-
-
 def build_opus_shaped(out: Path, corpus: Sequence[str], seed: int = 0) -> Path:
-    """An OPUS-MT-sized MarianMT en→es model with random weights, saved with its tokenizer."""
-    from transformers import MarianConfig, MarianMTModel, MarianTokenizer
-
-    work = out.parent / f"{out.name}.src"
-    work.mkdir(parents=True, exist_ok=True)
-    spm_model = train_spm(corpus)
-    (work / "source.spm").write_bytes(spm_model)
-    (work / "target.spm").write_bytes(spm_model)
-    vocab = full_vocab(spm_model)
-    (work / "vocab.json").write_text(json.dumps(vocab), encoding="utf-8")
-    tokenizer = MarianTokenizer(
-        str(work / "source.spm"),
-        str(work / "target.spm"),
-        str(work / "vocab.json"),
-        source_lang="en",
-        target_lang="es",
-        model_max_length=512,
+    """An OPUS-MT-sized MarianMT en→es model with random weights, built like the tests' tiny ones."""
+    return build_marian(
+        out, seed=seed, dims=OPUS_DIMS, corpus=corpus, spm_pieces=SPM_PIECES, vocab_size=VOCAB_SIZE, max_tokens=512
     )
-    pad = vocab["<pad>"]
-    config = MarianConfig(
-        vocab_size=len(vocab),
-        pad_token_id=pad,
-        decoder_start_token_id=pad,
-        eos_token_id=0,
-        forced_eos_token_id=0,
-        **OPUS_DIMS,
-    )
-    torch.manual_seed(seed)
-    net = MarianMTModel(config).eval()
-    net.generation_config.bad_words_ids = [[pad]]  # as real OPUS-MT checkpoints
-    net.save_pretrained(out)
-    tokenizer.save_pretrained(out)
-    return out
 
 
 def timed(run_batch: Callable[[B], int], work: Sequence[B], n: int) -> float:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 # A few support-chat lines in English, Spanish and French, enough to train vocabularies of ~150 pieces.
@@ -63,12 +64,12 @@ TINY_DIMS = dict(
 MAX_TOKENS = 128  # tokenizer model_max_length, equal to max_position_embeddings
 
 
-def _train_spm(model_type: str, vocab_size: int, **ids: int) -> bytes:
+def _train_spm(model_type: str, vocab_size: int, corpus: Sequence[str] = CORPUS, **ids: int) -> bytes:
     import sentencepiece as spm
 
     buf = io.BytesIO()
     spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(CORPUS),
+        sentence_iterator=iter(corpus),
         model_writer=buf,
         vocab_size=vocab_size,
         model_type=model_type,
@@ -114,19 +115,30 @@ def build_marian(
     source_lang: str | None = "en",
     target_lang: str | None = "es",
     seed: int = 0,
+    dims: Mapping[str, object] = TINY_DIMS,
+    corpus: Sequence[str] = CORPUS,
+    spm_pieces: int = 150,
+    vocab_size: int | None = None,
+    max_tokens: int = MAX_TOKENS,
 ) -> Path:
-    """A MarianMT model; `target_tokens` such as (">>es<<", ">>fr<<") make it multi-target."""
+    """A MarianMT model; `target_tokens` such as (">>es<<", ">>fr<<") make it multi-target.
+
+    `dims`, `corpus`, `spm_pieces` and `vocab_size` (filler tokens up to that size, so embeddings
+    cost what a real model's do) build larger models, e.g. the OPUS-MT-shaped one of bench/engines.py.
+    """
     from transformers import MarianConfig, MarianMTModel, MarianTokenizer
 
     out.mkdir(parents=True, exist_ok=True)
     work = out.parent / f"{out.name}.src"
     work.mkdir(parents=True, exist_ok=True)
-    model = _train_spm("unigram", 150, unk_id=1, bos_id=-1, eos_id=0, pad_id=-1)
+    model = _train_spm("unigram", spm_pieces, corpus, unk_id=1, bos_id=-1, eos_id=0, pad_id=-1)
     (work / "source.spm").write_bytes(model)
     (work / "target.spm").write_bytes(model)
     # OPUS-MT layout: </s> and <unk> first, language tokens next, <pad> last (the decoder start).
-    tokens = ["</s>", "<unk>", *target_tokens, *_spm_pieces(model), "<pad>"]
-    vocab = {tok: i for i, tok in enumerate(dict.fromkeys(tokens))}
+    tokens = list(dict.fromkeys(["</s>", "<unk>", *target_tokens, *_spm_pieces(model)]))
+    if vocab_size is not None:
+        tokens += [f"<filler{i}>" for i in range(vocab_size - 1 - len(tokens))]
+    vocab = {tok: i for i, tok in enumerate([*tokens, "<pad>"])}
     (work / "vocab.json").write_text(json.dumps(vocab), encoding="utf-8")
     tokenizer = MarianTokenizer(
         str(work / "source.spm"),
@@ -134,7 +146,7 @@ def build_marian(
         str(work / "vocab.json"),
         source_lang=source_lang,
         target_lang=target_lang,
-        model_max_length=MAX_TOKENS,
+        model_max_length=max_tokens,
     )
     pad = vocab["<pad>"]
     config = MarianConfig(
@@ -143,7 +155,7 @@ def build_marian(
         decoder_start_token_id=pad,
         eos_token_id=0,
         forced_eos_token_id=0,
-        **TINY_DIMS,
+        **dims,
     )
     _seeded(seed)
     net = MarianMTModel(config).eval()
