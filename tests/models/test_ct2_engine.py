@@ -19,15 +19,8 @@ ctranslate2 = pytest.importorskip("ctranslate2")
 pytest.importorskip("transformers")
 
 from models.ct2 import CTranslate2Engine, convert, mean_logprob  # noqa: E402
+from tests.models.tinymodels import EN_ES, SEGMENTS  # noqa: E402
 
-EN_ES = LanguagePair("en", "es")
-SEGMENTS = [
-    "Hello, my order has not arrived.",
-    "Thanks",
-    "Please send me the tracking number.",
-    "⟦0⟧ Le colis a été expédié ⟦1⟧",
-    "Can I change the delivery address?",
-]
 GPU = ctranslate2.get_cuda_device_count() > 0
 
 

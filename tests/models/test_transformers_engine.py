@@ -17,15 +17,7 @@ pytest.importorskip("transformers")
 
 from models import neural  # noqa: E402
 from models.transformers_engine import TransformersEngine, pad_batch  # noqa: E402
-
-EN_ES = LanguagePair("en", "es")
-SEGMENTS = [
-    "Hello, my order has not arrived.",
-    "Thanks",
-    "Please send me the tracking number.",
-    "⟦0⟧ Le colis a été expédié ⟦1⟧",
-    "Can I change the delivery address?",
-]
+from tests.models.tinymodels import EN_ES, SEGMENTS  # noqa: E402
 
 
 def engine(model: Path, **fields) -> TransformersEngine:

@@ -11,6 +11,8 @@ import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from models.base import LanguagePair
+
 # A few support-chat lines in English, Spanish and French, enough to train vocabularies of ~150 pieces.
 CORPUS = [
     "Hello, how can I help you today?",
@@ -43,6 +45,16 @@ CORPUS = [
     "We are sorry for the inconvenience.",
     "Sentimos las molestias.",
     "Nous sommes désolés pour le désagrément.",
+]
+
+# What the engine tests translate: messages of several lengths, one with placeholders.
+EN_ES = LanguagePair("en", "es")
+SEGMENTS = [
+    "Hello, my order has not arrived.",
+    "Thanks",
+    "Please send me the tracking number.",
+    "⟦0⟧ Le colis a été expédié ⟦1⟧",
+    "Can I change the delivery address?",
 ]
 
 # Small enough to build in well under a second, large enough that random weights give peaked
