@@ -172,25 +172,6 @@ def assess(findings: Mapping[str, Finding], problems: Sequence[Signal] = ()) -> 
     return combine(value, signals, [*rule_signals(findings), *problems])
 
 
-def engine_signals(score: float, details: dict[str, float]) -> tuple[float, list[Signal]]:
-    """Turn an engine score (mean token log-probability) into a probability and its signals.
-
-    Kept for callers that have only an engine score; the pipeline uses `assess`."""
-    base = math.exp(max(min(score, 0.0), -20.0))
-    signals: list[Signal] = []
-    unknown = sum(
-        v for k, v in details.items() if k.endswith(("unknown_words", "untranslated_words", "generation_errors"))
-    )
-    words = max((v for k, v in details.items() if k.endswith("words") and "_" not in k.rsplit(".", 1)[-1]), default=0)
-    if unknown:
-        signals.append(
-            Signal("unknown_words", f"{int(unknown)} of {int(words)} words were unknown to the engine", base)
-        )
-    elif base < 0.9:
-        signals.append(Signal("engine_score", f"the engine's mean token log-probability is {score:.2f}", base))
-    return base, signals
-
-
 def combine(base: float, base_signals: Sequence[Signal], problems: Sequence[Signal]) -> Confidence:
     """`base` times every problem's factor; base_signals explain the base and are not applied again."""
     value = base
