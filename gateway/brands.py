@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from redis.asyncio import Redis
 
+from glossary.tone import TONE_LANGUAGES
 from models.errors import UnknownLanguage
 from models.langcodes import normalize
 
@@ -15,8 +16,6 @@ _KEY = "tonegate:brand:"
 CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 # Applies when a brand sets no rule for a direction and channel: wait an hour for an editor.
 DEFAULT_DEADLINE_S = 3600
-# Languages with register rules in glossary/tone.py (kept in step by tests/gateway/test_brands.py).
-TONE_LANGUAGES = ("es", "de", "fr", "it", "pt", "nl")
 BRAND_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 

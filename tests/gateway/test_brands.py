@@ -4,15 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from gateway.brands import TONE_LANGUAGES
-
 CSV = "text/csv"
-
-
-def test_tone_languages_match_the_tone_rules():
-    from glossary.tone import TONE_LANGUAGES as RULES
-
-    assert set(TONE_LANGUAGES) <= set(RULES)
 
 
 def test_brand_lifecycle(admin: httpx.Client):
