@@ -1,0 +1,1 @@
+"""Helpdesk integrations: webhooks in (verified, parsed, queued), notes and replies out."""
