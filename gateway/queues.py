@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from gateway.review import OUTBOX
 
-JOBS = "tonegate:jobs"  # accepted webhooks, and approved replies waiting to be posted
+# The {jobs} hash tag keeps the stream, its dead letters and the dedupe keys in one Redis Cluster
+# slot: the intake script touches them together.
+JOBS = "tonegate:{jobs}:stream"  # accepted webhooks, and approved replies waiting to be posted
 JOBS_GROUP = "workers"
-DEAD = "tonegate:jobs:dead"  # jobs that failed every attempt; admins list and re-drive them
+DEAD = "tonegate:{jobs}:dead"  # jobs that failed every attempt; admins list and re-drive them
 OUTBOX_GROUP = "callbacks"
 
 # (stream, consumer group or None) pairs reported on /metrics.

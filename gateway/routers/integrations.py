@@ -1,0 +1,112 @@
+"""Helpdesk integrations (admin), the webhooks helpdesks call, and the dead letters (admin)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from gateway.deps import AdminKey, JsonBody, ServicesDep
+from gateway.errors import InvalidInput
+from gateway.integrations.config import Integration, IntegrationFields
+
+router = APIRouter(tags=["integrations"])
+
+
+async def _public(services, integration: Integration) -> dict:
+    out = integration.public()
+    out["webhook_path"] = f"/v1/webhooks/{integration.name}"
+    out["health"] = await services.integrations.health(integration.name)
+    return out
+
+
+async def _brand_exists(services, name: str | None) -> None:
+    if name is not None and await services.brands.get(name) is None:
+        raise InvalidInput(f"brand: no brand named {name!r}; create it first with PUT /v1/brands/{name}")
+
+
+@router.post("/v1/integrations", status_code=201, dependencies=[JsonBody])
+async def create(body: Integration, services: ServicesDep, key: AdminKey) -> dict:
+    if body.source != "api":
+        raise InvalidInput("source: set by the gateway; leave it out")
+    await _brand_exists(services, body.brand)
+    await services.integrations.create(body)
+    return await _public(services, body)
+
+
+@router.get("/v1/integrations")
+async def list_all(services: ServicesDep, key: AdminKey) -> dict:
+    return {"integrations": [await _public(services, i) for i in await services.integrations.all()]}
+
+
+@router.get("/v1/integrations/{name}")
+async def get_one(name: str, services: ServicesDep, key: AdminKey) -> dict:
+    return await _public(services, await services.integrations.require(name))
+
+
+@router.patch("/v1/integrations/{name}", dependencies=[JsonBody])
+async def patch(name: str, body: IntegrationFields, services: ServicesDep, key: AdminKey) -> dict:
+    await _brand_exists(services, body.brand)
+    try:
+        updated = await services.integrations.update(name, body)
+    except ValidationError as exc:  # the patched whole no longer validates (e.g. the token removed)
+        raise InvalidInput(
+            "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg'].removeprefix('Value error, ')}"
+                for e in exc.errors()
+            )
+        ) from None
+    return await _public(services, updated)
+
+
+@router.delete("/v1/integrations/{name}", status_code=204)
+async def delete(name: str, services: ServicesDep, key: AdminKey) -> Response:
+    await services.integrations.delete(name)
+    return Response(status_code=204)
+
+
+@router.post("/v1/webhooks/{name}", status_code=202)
+async def webhook(name: str, request: Request, services: ServicesDep) -> JSONResponse:
+    """Called by the helpdesk; authenticated by its signature (or opt-in token), not an API key.
+
+    202 once the job is queued; 200 for a duplicate or an event that needs no work, so the
+    helpdesk does not retry it."""
+    raw = await request.body()
+    outcome = await services.intake.accept(name, raw, request.headers, request.query_params.get("token"))
+    body = {"status": outcome.status}
+    if outcome.job_id:
+        body["job_id"] = outcome.job_id
+    if outcome.reason:
+        body["reason"] = outcome.reason
+    return JSONResponse(body, status_code=202 if outcome.status == "queued" else 200)
+
+
+@router.get("/v1/deadletters")
+async def dead_letters(
+    services: ServicesDep,
+    key: AdminKey,
+    integration: str | None = None,
+    after: Annotated[str | None, Query(description="cursor: the last id of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict:
+    letters, total = await services.jobs.dead_letters(integration=integration, after=after, limit=limit)
+    return {"total": total, "items": letters, "next": letters[-1]["id"] if len(letters) == limit else None}
+
+
+@router.post("/v1/deadletters/{entry_id}/redrive")
+async def redrive(entry_id: str, services: ServicesDep, key: AdminKey) -> dict:
+    return {"job_id": await services.jobs.redrive(entry_id)}
+
+
+@router.post("/v1/deadletters/redrive")
+async def redrive_all(services: ServicesDep, key: AdminKey, integration: str | None = None) -> dict:
+    moved = await services.jobs.redrive_all(integration)
+    return {"redriven": len(moved), "job_ids": moved}
+
+
+@router.delete("/v1/deadletters/{entry_id}", status_code=204)
+async def drop(entry_id: str, services: ServicesDep, key: AdminKey) -> Response:
+    await services.jobs.drop(entry_id)
+    return Response(status_code=204)
