@@ -264,6 +264,18 @@ class ApertiumEngine(BaseEngine):
             chosen[pair] = available[pair]
         return cls(spec, chosen)
 
+    def _version_files(self) -> list[Path]:
+        # The mode files and the dictionaries and rules they name ('/usr/share/apertium/…bin'):
+        # a package upgrade replaces them.
+        files = set(self._modes.values())
+        for mode in self._modes.values():
+            try:
+                text = mode.read_text(encoding="utf-8")
+            except OSError:
+                continue
+            files.update(Path(m) for m in re.findall(r"'(/[^']+)'", text) if Path(m).is_file())
+        return sorted(files)
+
     def start(self, pairs: Sequence[LanguagePair] | None = None) -> None:
         """Start the pipelines now rather than on the first request."""
         for pair in pairs or sorted(self.pairs, key=str):

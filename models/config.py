@@ -42,6 +42,14 @@ class EngineSpec(BaseModel):
     modes_dir: str = "/usr/share/apertium/modes"
     processes: int = Field(default=1, ge=1, le=16)
     timeout_s: float = Field(default=30.0, gt=0)
+    # Dynamic batching (models/batching.py); unset = the engine kind's default: neural engines
+    # wait 5 ms for company and run one batch at a time, Apertium dispatches at once and runs a
+    # batch per pair pipeline side by side.
+    batch_wait_ms: float | None = Field(default=None, ge=0, le=1000)
+    # A pair's batch goes out as soon as this many tokens are queued; unset = max_batch_tokens.
+    batch_tokens: int | None = Field(default=None, ge=16)
+    batch_workers: int | None = Field(default=None, ge=1, le=64)  # batches in flight at once
+    max_pending: int = Field(default=4096, ge=1)  # queued segments before callers get 429 (EngineBusy)
 
     @field_validator("kind")
     @classmethod

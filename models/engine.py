@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from functools import cached_property
+from pathlib import Path
 
 from models.base import Hypothesis, LanguagePair
 from models.config import EngineSpec
@@ -28,6 +32,22 @@ def batches(
         tokens += n
     if start < len(segments):
         yield start, len(segments)
+
+
+def files_fingerprint(paths: Iterable[Path]) -> str:
+    """Path, size and modification time of each file: changes when a package or model is replaced."""
+    h = hashlib.sha256()
+    for path in sorted(paths):
+        try:
+            st = os.stat(path)
+            h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        except OSError:
+            h.update(f"{path}\0missing\n".encode())
+    return h.hexdigest()[:16]
+
+
+# EngineSpec fields that change what an engine writes (not how fast it writes it).
+_OUTPUT_FIELDS = ("kind", "model", "family", "compute_type", "beam_size", "max_length", "modes_dir")
 
 
 class BaseEngine(ABC):
@@ -69,6 +89,24 @@ class BaseEngine(ABC):
         for lo, hi in batches(sources, self.spec.max_batch_size, self.spec.max_batch_tokens):
             out.extend(self._score_batch(sources[lo:hi], targets[lo:hi], pair))
         return out
+
+    @cached_property
+    def version(self) -> str:
+        """Changes whenever the engine could translate the same text differently (cache keys use it).
+
+        The settings that shape the output, plus a fingerprint of the files the engine loaded
+        (`_version_files`): a reinstalled Apertium package or a replaced model folder gets a new
+        version, so cached translations of the old one are never served for it."""
+        settings = "|".join(f"{f}={getattr(self.spec, f)}" for f in _OUTPUT_FIELDS)
+        digest = hashlib.sha256(settings.encode()).hexdigest()[:8]
+        return f"{digest}-{files_fingerprint(self._version_files())}"
+
+    def _version_files(self) -> list[Path]:
+        """The files whose replacement changes the output; neural engines: the model folder."""
+        if not self.spec.model:
+            return []
+        folder = Path(self.spec.model).expanduser()
+        return [p for p in folder.iterdir() if p.is_file()] if folder.is_dir() else []
 
     def close(self) -> None:  # noqa: B027 - most engines hold nothing to release
         pass

@@ -28,3 +28,11 @@ class UnknownLanguage(ModelError):
     def __init__(self, code: str, hint: str = "") -> None:
         self.code = code
         super().__init__(f"unknown language code {code!r}{'; ' + hint if hint else ''}")
+
+
+class EngineBusy(ModelError):
+    """An engine's queue is full: the caller should come back after `retry_after_s` (HTTP 429)."""
+
+    def __init__(self, engine: str, pending: int, retry_after_s: int = 1) -> None:
+        self.engine, self.pending, self.retry_after_s = engine, pending, retry_after_s
+        super().__init__(f"engine {engine} is busy ({pending} segments queued); retry in {retry_after_s} s")

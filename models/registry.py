@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from models.base import Engine, Hypothesis, LanguagePair
+from models.batching import Batcher, settings_for
 from models.config import ENGINE_KINDS, EngineSpec
 from models.errors import ConfigError, UnsupportedPair
 
@@ -44,12 +45,28 @@ class Route:
 class EngineRegistry:
     """Routes pairs to engines; the first engine declared for a pair wins."""
 
-    def __init__(self, engines: Sequence[Engine], pivots: Sequence[str] = ("en", "es"), max_hops: int = 3) -> None:
+    def __init__(
+        self,
+        engines: Sequence[Engine],
+        pivots: Sequence[str] = ("en", "es"),
+        max_hops: int = 3,
+        *,
+        batching: bool = True,
+    ) -> None:
         self.engines = list(engines)
+        # Every route goes through the engine's own Batcher (models/batching.py): concurrent
+        # callers share model calls, and a slow engine queues only its own work.
+        self.batchers: dict[str, Batcher] = {}
+        if batching:
+            for engine in self.engines:
+                if engine.name in self.batchers:
+                    raise ConfigError(f"engine names must be unique, repeated: {engine.name}")
+                self.batchers[engine.name] = Batcher(engine, settings_for(getattr(engine, "spec", None), engine.kind))
         self._direct: dict[LanguagePair, Engine] = {}
         for engine in self.engines:
+            served: Engine = self.batchers.get(engine.name, engine)
             for pair in sorted(engine.pairs, key=str):
-                self._direct.setdefault(pair, engine)
+                self._direct.setdefault(pair, served)
         self._routes = self._plan(pivots, max_hops)
 
     @classmethod
@@ -122,6 +139,7 @@ class EngineRegistry:
     def close(self) -> None:
         for engine in self.engines:
             try:
-                engine.close()
+                # The batcher fails what is still queued, waits for running batches, then closes the engine.
+                self.batchers.get(engine.name, engine).close()
             except Exception:  # closing the others matters more than one failure
                 log.exception("closing engine %s failed", engine.name)
