@@ -21,6 +21,7 @@ from gateway.outbox import Outbox
 from gateway.pipeline import Pipeline
 from gateway.review import ReviewStore
 from gateway.settings import Settings
+from gateway.stats import Stats
 from gateway.terminology import BrandRulesCache
 from glossary.store import TermbaseStore
 from models.config import load_engine_specs
@@ -46,6 +47,7 @@ class Services:
     memory: TranslationMemory
     review: ReviewStore
     outbox: Outbox
+    stats: Stats
     first_admin_key: str | None = None
 
 
@@ -142,6 +144,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             memory,
             review=ReviewStore(redis),
             outbox=Outbox(redis),
+            stats=Stats(redis),
         )
         services.first_admin_key = await keys.ensure_admin()
         yield services

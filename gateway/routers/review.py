@@ -103,6 +103,7 @@ async def approve(item_id: str, body: ApproveBody, services: ServicesDep, key: E
     await services.memory.add(
         item.brand, item.source_lang, item.target_lang, item.source, body.text, who=who(key), origin="review"
     )
+    await services.stats.record_approval(item.created_at, item.decided_at)
     return _out(item)
 
 

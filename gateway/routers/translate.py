@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 from fastapi import APIRouter
 
 from gateway.brands import Brand
@@ -49,10 +51,12 @@ async def translate(body: TranslateRequest, services: ServicesDep, key: Helpdesk
         conversation_id=body.conversation_id,
         locale=body.locale,
     )
+    started = time.perf_counter()
     results = await services.pipeline.translate(job)
     outs = [translation_out(t) for t in results]
     if brand is not None and body.direction is not None:
         await _queue_for_review(services, body, brand, texts, results, outs, key.id)
+    await services.stats.record_translations(outs, body.direction, time.perf_counter() - started)
     return TranslateResponse(translations=outs)
 
 
