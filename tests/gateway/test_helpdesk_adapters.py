@@ -3,16 +3,39 @@ that are real HTTP servers (tests/helpdesks.py)."""
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import copy
 import json
+import time
+from collections.abc import Awaitable, Callable
+from email.utils import formatdate
 from typing import Any
 
+import httpx
 import pytest
 
-from gateway.integrations.adapters import ADAPTERS, parser_for
+from gateway.integrations.adapters import ADAPTERS, client_for, parser_for
+from gateway.integrations.adapters._http import retry_after
+from gateway.integrations.adapters.zammad import ZammadClient
 from gateway.integrations.adapters.zendesk import TRIGGER_TEMPLATE
-from gateway.integrations.base import KINDS, HelpdeskMessage, Ignored, Ref, WebhookRejected
+from gateway.integrations.base import (
+    KINDS,
+    DeliveryFailed,
+    HelpdeskClient,
+    HelpdeskMessage,
+    Ignored,
+    Ref,
+    WebhookRejected,
+)
+from tests.helpdesk_fixtures import (  # noqa: F401 (fixtures, registered by import)
+    FAKE_TOKENS,
+    fake_helpdesks_fixture,
+    helpdesks_fixture,
+    new_fake_helpdesk_fixture,
+)
 from tests.helpdesk_samples import sample
+from tests.helpdesks import FakeHelpdesk
 
 
 def parse(kind: str, payload: Any, headers: dict[str, str] | None = None) -> HelpdeskMessage | Ignored:
@@ -440,3 +463,272 @@ def test_generic_validation_lists_every_field() -> None:
 def test_generic_empty_text_needs_no_work() -> None:
     payload = {"event_id": "e", "conversation_id": "c", "message_id": "m", "author": "customer", "text": "  "}
     assert "empty" in ignored("generic", payload)
+
+
+# --- Clients, against the fake helpdesks (real HTTP servers) --------------------------------
+
+REFS = {"chatwoot": Ref("42", "3"), "zammad": Ref("77"), "zendesk": Ref("77"), "generic": Ref("77")}
+LISTS = {"chatwoot": True, "zammad": True, "zendesk": True, "generic": False}
+
+
+def client(kind: str, desk: FakeHelpdesk, token: str | None = None, **kw: Any) -> HelpdeskClient:
+    return client_for(kind, desk.url, FAKE_TOKENS[kind] if token is None else token, **kw)
+
+
+async def failure(call: Awaitable[Any]) -> DeliveryFailed:
+    with pytest.raises(DeliveryFailed) as info:
+        await call
+    return info.value
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_note_and_reply_land_with_the_right_flags(kind: str, helpdesks: dict[str, FakeHelpdesk]) -> None:
+    desk, ref = helpdesks[kind], REFS[kind]
+    c = client(kind, desk)
+    try:
+        note_id = await c.post_note(ref, "Nota: el cliente pide reembolso", idempotency_key="job-1:note")
+        reply_id = await c.post_reply(ref, "We are on it!", idempotency_key="job-2:reply")
+    finally:
+        await c.aclose()
+    note, reply = desk.messages(ref.conversation_id)
+    assert (note.text, note.internal, str(note.id)) == ("Nota: el cliente pide reembolso", True, note_id)
+    assert (reply.text, reply.internal, str(reply.id)) == ("We are on it!", False, reply_id)
+    assert [r.headers["idempotency-key"] for r in desk.requests] == ["job-1:note", "job-2:reply"]
+    assert {r.headers["user-agent"] for r in desk.requests} == {"Tonegate/0.1"}
+    assert {r.status for r in desk.requests} <= {200, 201}
+
+
+async def test_chatwoot_request_shape(helpdesks: dict[str, FakeHelpdesk]) -> None:
+    desk = helpdesks["chatwoot"]
+    c = client("chatwoot", desk)
+    await c.post_note(Ref("42", "3"), "hola", idempotency_key="k")
+    await c.aclose()
+    (request,) = desk.requests
+    assert (request.method, request.path) == ("POST", "/api/v1/accounts/3/conversations/42/messages")
+    assert request.headers["api_access_token"] == FAKE_TOKENS["chatwoot"]
+    assert request.json == {"content": "hola", "message_type": "outgoing", "private": True}
+    assert desk.messages()[0].account_id == "3"
+
+
+async def test_zammad_request_shape(helpdesks: dict[str, FakeHelpdesk]) -> None:
+    desk = helpdesks["zammad"]
+    c = client("zammad", desk)
+    await c.post_note(Ref("77"), "nota", idempotency_key="k1")
+    await c.post_reply(Ref("77"), "reply", idempotency_key="k2")
+    await c.aclose()
+    note, reply = desk.requests
+    assert (note.method, note.path) == ("POST", "/api/v1/ticket_articles")
+    assert note.headers["authorization"] == f"Token token={FAKE_TOKENS['zammad']}"
+    published = sample("zammad/api_create_article_internal_note_request.json")
+    assert note.json == {k: published[k] for k in ("content_type", "type", "internal")} | {
+        "ticket_id": 77,
+        "body": "nota",
+    }
+    assert reply.json == {
+        "ticket_id": 77,
+        "body": "reply",
+        "content_type": "text/plain",
+        "type": "note",
+        "internal": False,
+    }
+
+
+async def test_zammad_reply_type_is_configurable(helpdesks: dict[str, FakeHelpdesk]) -> None:
+    desk = helpdesks["zammad"]
+    c = ZammadClient(desk.url, FAKE_TOKENS["zammad"], reply_type="web")
+    await c.post_reply(Ref("77"), "reply", idempotency_key="k")
+    await c.aclose()
+    assert desk.messages()[0].article_type == "web"
+
+
+async def test_zendesk_request_shape_and_both_auth_forms(
+    helpdesks: dict[str, FakeHelpdesk], new_fake_helpdesk: Callable[..., FakeHelpdesk]
+) -> None:
+    desk = helpdesks["zendesk"]
+    c = client("zendesk", desk)
+    await c.post_note(Ref("77"), "internal", idempotency_key="k")
+    await c.aclose()
+    (request,) = desk.requests
+    assert (request.method, request.path) == ("PUT", "/api/v2/tickets/77.json")
+    published = sample("zendesk/api_update_ticket_add_comment_request.json")
+    assert request.json["ticket"]["comment"]["body"] == "internal"
+    assert set(request.json) == set(published) and set(request.json["ticket"]) == set(published["ticket"])
+    assert request.json["ticket"]["comment"]["public"] is False
+    basic = base64.b64encode(FAKE_TOKENS["zendesk"].encode()).decode()
+    assert request.headers["authorization"] == f"Basic {basic}"
+
+    oauth = new_fake_helpdesk("zendesk", token="oauth-access-token")
+    c = client("zendesk", oauth, token="oauth-access-token")
+    await c.post_reply(Ref("5"), "public", idempotency_key="k")
+    await c.aclose()
+    assert oauth.requests[0].headers["authorization"] == "Bearer oauth-access-token"
+    assert oauth.messages("5")[0].internal is False
+
+
+async def test_generic_request_shape_and_idempotency(helpdesks: dict[str, FakeHelpdesk]) -> None:
+    desk = helpdesks["generic"]
+    c = client("generic", desk)
+    first = await c.post_note(Ref("C-1"), "hola", idempotency_key="job-9")
+    again = await c.post_note(Ref("C-1"), "hola", idempotency_key="job-9")
+    assert await c.find_posted(Ref("C-1"), "hola", since=0) is None  # no list endpoint
+    await c.aclose()
+    assert first == again and len(desk.messages()) == 1
+    assert desk.requests[0].json == {
+        "type": "note",
+        "conversation_id": "C-1",
+        "text": "hola",
+        "idempotency_key": "job-9",
+    }
+    assert desk.requests[0].headers["authorization"] == f"Bearer {FAKE_TOKENS['generic']}"
+
+
+@pytest.mark.parametrize("kind", [k for k in KINDS if LISTS[k]])
+async def test_find_posted_finds_what_was_posted_since(kind: str, helpdesks: dict[str, FakeHelpdesk]) -> None:
+    desk, ref = helpdesks[kind], REFS[kind]
+    text = "Traducción: el paquete llega el martes"
+    started = time.time()
+    # The same words an hour ago (an earlier translation) must not count.
+    desk.add_message(
+        ref.conversation_id, f"[auto] {text}", internal=True, created_at=started - 3600, account_id=ref.account_id
+    )
+    c = client(kind, desk)
+    try:
+        assert await c.find_posted(ref, text, since=started) is None
+        posted = await c.post_note(ref, f"[auto]  {text}\n", idempotency_key="k")  # whitespace differs
+        assert await c.find_posted(ref, text, since=started) == posted
+        assert await c.find_posted(ref, "something never posted", since=started) is None
+        assert await c.find_posted(ref, text, since=time.time() + 60) is None
+        # Other conversations are not searched.
+        other = Ref("999", ref.account_id)
+        assert await c.find_posted(other, text, since=started) is None
+    finally:
+        await c.aclose()
+    assert all(r.method in ("GET", "POST", "PUT") for r in desk.requests)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_wrong_token_is_not_retryable(kind: str, helpdesks: dict[str, FakeHelpdesk]) -> None:
+    c = client(kind, helpdesks[kind], token="wrong/token:nope" if kind == "zendesk" else "wrong")
+    error = await failure(c.post_note(REFS[kind], "x", idempotency_key="k"))
+    await c.aclose()
+    assert not error.retryable and error.retry_after_s is None
+    assert "answered 401" in error.message and "sign in" in error.message  # the start of the body
+    assert error.message.startswith(c.helpdesk)  # type: ignore[attr-defined]
+    assert helpdesks[kind].messages() == []
+
+
+@pytest.mark.parametrize("status", [400, 403, 404, 422])
+async def test_client_errors_are_not_retryable(status: int, helpdesks: dict[str, FakeHelpdesk]) -> None:
+    desk = helpdesks["zammad"]
+    desk.fail_with(status, body='{"error": "Ticket not found"}')
+    c = client("zammad", desk)
+    error = await failure(c.post_note(Ref("77"), "x", idempotency_key="k"))
+    await c.aclose()
+    assert not error.retryable
+    assert error.message == f'Zammad POST /api/v1/ticket_articles answered {status}: {{"error": "Ticket not found"}}'
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_server_errors_are_retryable_and_recover(kind: str, helpdesks: dict[str, FakeHelpdesk]) -> None:
+    desk = helpdesks[kind]
+    desk.down()
+    c = client(kind, desk)
+    try:
+        error = await failure(c.post_note(REFS[kind], "x", idempotency_key="k"))
+        assert error.retryable and "answered 503" in error.message and error.retry_after_s is None
+        desk.up()
+        await c.post_note(REFS[kind], "x", idempotency_key="k")
+    finally:
+        await c.aclose()
+    assert [r.status for r in desk.requests] == [503, 201 if kind in ("zammad", "generic") else 200]
+    assert len(desk.messages()) == 1
+
+
+async def test_connection_refused_is_retryable_and_the_same_port_comes_back(helpdesks: dict[str, FakeHelpdesk]) -> None:
+    desk = helpdesks["chatwoot"]
+    c = client("chatwoot", desk)
+    try:
+        await c.post_note(Ref("42", "3"), "before", idempotency_key="k1")  # leaves a pooled connection
+        desk.stop()
+        error = await failure(c.post_note(Ref("42", "3"), "while down", idempotency_key="k2"))
+        assert error.retryable and error.message.startswith(
+            "Chatwoot POST /api/v1/accounts/3/conversations/42/messages"
+        )
+        error = await failure(c.find_posted(Ref("42", "3"), "before", since=0))
+        assert error.retryable
+        desk.start()
+        await c.post_note(Ref("42", "3"), "after", idempotency_key="k3")
+    finally:
+        await c.aclose()
+    assert [m.text for m in desk.messages()] == ["before", "after"]
+
+
+async def test_429_retry_after_seconds_and_http_date(helpdesks: dict[str, FakeHelpdesk]) -> None:
+    desk = helpdesks["zendesk"]
+    c = client("zendesk", desk)
+    try:
+        desk.fail_with(429, times=1, retry_after="7")
+        error = await failure(c.post_note(Ref("77"), "x", idempotency_key="k"))
+        assert (error.retryable, error.retry_after_s) == (True, 7.0)
+        assert "Zendesk PUT /api/v2/tickets/77.json answered 429" in error.message
+
+        desk.fail_with(429, times=1, retry_after=formatdate(time.time() + 120, usegmt=True))
+        error = await failure(c.post_note(Ref("77"), "x", idempotency_key="k"))
+        assert error.retryable and error.retry_after_s is not None and 100 < error.retry_after_s <= 121
+
+        await c.post_note(Ref("77"), "x", idempotency_key="k")  # times=1: the fault is over
+    finally:
+        await c.aclose()
+    assert desk.hits == 3 and len(desk.messages()) == 1
+
+
+async def test_slow_helpdesk_times_out_as_retryable(helpdesks: dict[str, FakeHelpdesk]) -> None:
+    desk = helpdesks["generic"]
+    desk.slow(1.0)
+    c = client("generic", desk, timeout_s=0.2)
+    error = await failure(c.post_reply(Ref("C"), "x", idempotency_key="k"))
+    await c.aclose()
+    assert error.retryable and "no answer within 0.2 s" in error.message
+
+
+async def test_redirect_means_a_wrong_base_url(new_fake_helpdesk: Callable[..., FakeHelpdesk]) -> None:
+    desk = new_fake_helpdesk("zammad")
+    desk.fail_with(301)
+    c = ZammadClient(desk.url, "test-token")
+    error = await failure(c.post_note(Ref("1"), "x", idempotency_key="k"))
+    await c.aclose()
+    assert not error.retryable and "set base_url" in error.message
+
+
+async def test_chatwoot_needs_the_account(helpdesks: dict[str, FakeHelpdesk]) -> None:
+    c = client("chatwoot", helpdesks["chatwoot"])
+    error = await failure(c.post_note(Ref("42"), "x", idempotency_key="k"))
+    await c.aclose()
+    assert not error.retryable and "no account id" in error.message
+    assert helpdesks["chatwoot"].hits == 0
+
+
+async def test_a_shared_http_client_stays_open(helpdesks: dict[str, FakeHelpdesk]) -> None:
+    async with httpx.AsyncClient() as shared:
+        for kind in KINDS:
+            c = client_for(kind, helpdesks[kind].url, FAKE_TOKENS[kind], shared)
+            await c.post_note(REFS[kind], "x", idempotency_key="k")
+            await c.aclose()
+        assert not shared.is_closed
+    assert all(len(helpdesks[kind].messages()) == 1 for kind in KINDS)
+
+
+def test_retry_after_forms() -> None:
+    assert retry_after("30") == 30.0
+    assert retry_after("Wed, 25 Nov 2026 18:02:00 GMT", now=1795629600.0) == 120.0
+    assert retry_after("Wed, 25 Nov 2026 17:00:00 GMT", now=1795629600.0) == 0.0
+    assert retry_after("soon") is None and retry_after(None) is None
+
+
+async def test_concurrent_posts_each_land_once(helpdesks: dict[str, FakeHelpdesk]) -> None:
+    desk = helpdesks["zammad"]
+    c = client("zammad", desk)
+    ids = await asyncio.gather(*(c.post_note(Ref("77"), f"note {i}", idempotency_key=f"k{i}") for i in range(20)))
+    await c.aclose()
+    assert len(set(ids)) == 20
+    assert sorted(m.text for m in desk.messages("77")) == sorted(f"note {i}" for i in range(20))
