@@ -535,7 +535,7 @@ async def test_zammad_request_shape(helpdesks: dict[str, FakeHelpdesk]) -> None:
 
 async def test_zammad_reply_type_is_configurable(helpdesks: dict[str, FakeHelpdesk]) -> None:
     desk = helpdesks["zammad"]
-    c = ZammadClient(desk.url, FAKE_TOKENS["zammad"], reply_type="web")
+    c = client_for("zammad", desk.url, FAKE_TOKENS["zammad"], reply_type="web")
     await c.post_reply(Ref("77"), "reply", idempotency_key="k")
     await c.aclose()
     assert desk.messages()[0].article_type == "web"

@@ -55,7 +55,9 @@ def client_for(
     http: httpx.AsyncClient | None = None,
     *,
     timeout_s: float = DEFAULT_TIMEOUT_S,
+    **options: Any,
 ) -> HelpdeskClient:
     """A client for one integration. Pass a shared `http` client to pool connections; the
-    helpdesk client then never closes it."""
-    return adapter_for(kind).client(base_url, token, timeout_s=timeout_s, http=http)
+    helpdesk client then never closes it. `options` go to the client class as they are
+    (ZammadClient's `reply_type`)."""
+    return adapter_for(kind).client(base_url, token, timeout_s=timeout_s, http=http, **options)

@@ -79,7 +79,7 @@ def parse(payload: Mapping[str, Any], headers: Mapping[str, str]) -> HelpdeskMes
     else:
         return Ignored("outgoing Chatwoot message without a sender (an automation or campaign)")
 
-    conversation = as_obj(msg.get("conversation"), "conversation")
+    conversation = as_obj(msg.get("conversation") or payload.get("conversation"), "conversation")
     conversation_id = as_id(_first(conversation, "display_id", "id"), "conversation.id")
     account = as_obj(_first(payload, "account") or _first(msg, "account"), "account", required=False)
     account_id = as_id(
