@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from glossary.errors import GlossaryError, ImportFailed, InvalidTerm
-from models.errors import ConfigError, EngineFailure, ModelError, UnknownLanguage, UnsupportedPair
+from models.errors import ConfigError, EngineBusy, EngineFailure, ModelError, UnknownLanguage, UnsupportedPair
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,8 @@ def _model_status(exc: ModelError) -> tuple[int, str]:
         return 422, "unsupported_pair"
     if isinstance(exc, UnknownLanguage):
         return 422, "unknown_language"
+    if isinstance(exc, EngineBusy):
+        return 429, "overloaded"  # the same answer as Overloaded: back off and retry
     if isinstance(exc, EngineFailure):
         return 503, "engine_failure"
     if isinstance(exc, ConfigError):
@@ -115,7 +117,8 @@ def install_error_handlers(app: FastAPI) -> None:
         status, type_ = _model_status(exc)
         if status >= 500:
             log.error("%s %s: %s", request.method, request.url.path, exc)
-        return JSONResponse(error_body(type_, str(exc)), status_code=status)
+        headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, EngineBusy) else None
+        return JSONResponse(error_body(type_, str(exc)), status_code=status, headers=headers)
 
     @app.exception_handler(GlossaryError)
     async def _glossary(request: Request, exc: GlossaryError) -> JSONResponse:

@@ -15,6 +15,7 @@ from typing import Literal
 import anyio
 
 from gateway.brands import Brand
+from gateway.cache import CacheContext, CachedResult, TranslationCache
 from gateway.confidence import LENGTH_LOG_RATIO, PENALTY, Confidence, Signal, assess, combine
 from gateway.conversations import ConversationLanguages
 from gateway.errors import InvalidInput
@@ -89,6 +90,7 @@ class Pipeline:
         round_trip: bool = True,
         round_trip_slots: int = 4,
         memory: TranslationMemory | None = None,
+        cache: TranslationCache | None = None,
     ) -> None:
         self.registry = registry
         self.detector = detector
@@ -102,6 +104,7 @@ class Pipeline:
         self.morphologies = dict(morphologies or {})
         self.round_trip = round_trip
         self.memory = memory
+        self.cache = cache
         # Under load the round trip (a second translation) is skipped: at most this many groups
         # translate back at once, and a group that finds every slot taken does without.
         self._round_trip_slots = threading.BoundedSemaphore(max(1, round_trip_slots))
@@ -126,33 +129,74 @@ class Pipeline:
         # Check every route before any work, so a bad pair fails the request cleanly.
         routes = {lang: self.registry.route(lang, target) for lang in groups}
         rules = await self._brand_rules(job.brand, target)
+        contexts = {lang: self._cache_context(job, lang, target, routes[lang], rules) for lang in groups}
+
+        def deliver(i: int, lang: str, result: CachedResult) -> None:
+            # Request-specific parts are decided here, cached or not: detection signals, threshold.
+            conf = combine_with_source(result.confidence, sources[i].signals)
+            out[i] = Translation(
+                text=result.text,
+                source_lang=lang,
+                target_lang=target,
+                engine=result.engine,
+                confidence=conf,
+                needs_review=conf.value < threshold,
+                detection=sources[i].detection,
+                terms=result.terms,
+            )
+
+        if self.cache is not None and self.cache.enabled:
+            for lang in list(groups):
+                with self.metrics.time("cache"):
+                    hits = await self.cache.get_many(contexts[lang], [job.texts[i] for i in groups[lang]])
+                for i, hit in zip(groups[lang], hits, strict=True):
+                    if hit is not None:
+                        deliver(i, lang, hit)
+                groups[lang] = [i for i, hit in zip(groups[lang], hits, strict=True) if hit is None]
+                if not groups[lang]:
+                    del groups[lang]
 
         async def run_group(lang: str, idxs: list[int]) -> None:
             texts = [job.texts[i] for i in idxs]
-            done = await anyio.to_thread.run_sync(
+            done, cacheable = await anyio.to_thread.run_sync(
                 self._translate_group, texts, lang, target, job.fmt, routes[lang], rules
             )
-            for i, (text, conf, terms) in zip(idxs, done, strict=True):
-                conf = combine_with_source(conf, sources[i].signals)
-                out[i] = Translation(
-                    text=text,
-                    source_lang=lang,
-                    target_lang=target,
-                    engine=routes[lang].label,
-                    confidence=conf,
-                    needs_review=conf.value < threshold,
-                    detection=sources[i].detection,
-                    terms=tuple(terms),
-                )
+            results = [CachedResult(text, conf, tuple(terms), routes[lang].label) for text, conf, terms in done]
+            for i, result in zip(idxs, results, strict=True):
+                deliver(i, lang, result)
+            if self.cache is not None and cacheable:
+                await self.cache.put_many(contexts[lang], list(zip(texts, results, strict=True)))
 
         # Different source languages usually mean different engines: let them work side by side.
-        async with anyio.create_task_group() as tg:
-            for lang, idxs in groups.items():
-                tg.start_soon(run_group, lang, idxs)
+        try:
+            async with anyio.create_task_group() as tg:
+                for lang, idxs in groups.items():
+                    tg.start_soon(run_group, lang, idxs)
+        except BaseExceptionGroup as group:
+            # The task group wraps what a group raised; the error handlers need the error itself
+            # (EngineBusy → 429, EngineFailure → 503), not a 500 for an ExceptionGroup.
+            raise _first_leaf(group) from None
         done = [t for t in out if t is not None]
         for t in done:
             self.metrics.translations.labels(t.source_lang or "none", t.target_lang, t.engine, t.confidence.band).inc()
         return done
+
+    def _cache_context(
+        self, job: TranslateJob, lang: str, target: str, route: Route, rules: BrandRules
+    ) -> CacheContext:
+        """What decides a translation besides its text (gateway/cache.py)."""
+        return CacheContext(
+            route=route.label,
+            versions=tuple(str(getattr(engine, "version", "")) for engine, _ in route.hops),
+            source=lang,
+            target=target,
+            fmt=job.fmt,
+            brand=job.brand.name if job.brand else None,
+            glossary_version=rules.compiled.version if rules.compiled else 0,
+            glossary_entries=rules.compiled.entries if rules.compiled else 0,
+            register=rules.register,
+            settings=f"terms={self.term_strategy};round_trip={self.round_trip}",
+        )
 
     async def _remembered(self, job: TranslateJob, i: int, src: _Source, target: str) -> Translation | None:
         """An editor-approved translation of this very segment, reused as is (no engine, no review)."""
@@ -240,8 +284,11 @@ class Pipeline:
 
     def _translate_group(
         self, texts: list[str], source: str, target: str, fmt: Format, route: Route, rules: BrandRules
-    ) -> list[tuple[str, Confidence, list[dict]]]:
+    ) -> tuple[list[tuple[str, Confidence, list[dict]]], bool]:
         """Blocking: translate all texts of one language pair as one batch, then apply the brand's rules.
+
+        Also says whether the results may be cached: not when the round trip was skipped under
+        load, or the cache would keep a less informed score for the whole TTL.
 
         Glossary terms, measured on TICO-19 (bench/README.md): masking every term gets the target
         in but costs fluency (the engine loses the noun it agrees with), so the first pass masks
@@ -269,7 +316,15 @@ class Pipeline:
                 evidence = Evidence(backs[i] if backs else None, detected[i] if detected else None)
                 conf = _score(text, c.text, p.restored, p.masked, p.hyps, route, source, target, evidence, c.signals)
                 results.append((c.text, conf, c.terms))
-        return results
+        skipped = backs is None and fmt == "text" and self.round_trip and self._has_route(target, source)
+        return results, not skipped
+
+    def _has_route(self, source: str, target: str) -> bool:
+        try:
+            self.registry.route(source, target)
+        except ModelError:
+            return False
+        return True
 
     def _back_translate(self, outputs: list[str], source: str, target: str) -> list[str] | None:
         """Blocking: the outputs translated back with the reverse route, or None (off, busy, no route)."""
@@ -386,6 +441,11 @@ class Pipeline:
                 for s, h in zip(todo, hyps, strict=True):
                     self._rendering_cache[(route, s)] = known[s] = h.text
         return known
+
+
+def _first_leaf(group: BaseExceptionGroup) -> BaseException:
+    first = group.exceptions[0]
+    return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
 
 
 @dataclass(slots=True)

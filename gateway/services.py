@@ -10,7 +10,9 @@ from dataclasses import dataclass
 import anyio
 from redis.asyncio import Redis
 
+from gateway.admission import Admission
 from gateway.brands import DEMO_BRAND, BrandStore
+from gateway.cache import TranslationCache
 from gateway.conversations import ConversationLanguages
 from gateway.embedded_redis import EmbeddedRedis
 from gateway.errors import SettingsError
@@ -49,6 +51,7 @@ class Services:
     outbox: Outbox
     stats: Stats
     first_admin_key: str | None = None
+    admission: Admission | None = None  # TONEGATE_MAX_INFLIGHT; None: no limit
 
 
 def load_registry(settings: Settings) -> EngineRegistry:
@@ -130,6 +133,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             morphologies,
             round_trip=settings.round_trip,
             memory=memory,
+            cache=TranslationCache(redis, settings.cache_ttl_s, metrics),
         )
         services = Services(
             settings,
@@ -146,5 +150,6 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             outbox=Outbox(redis),
             stats=Stats(redis),
         )
+        services.admission = Admission(settings.max_inflight, metrics)
         services.first_admin_key = await keys.ensure_admin()
         yield services

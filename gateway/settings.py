@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     demo_brand: bool = True
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
+    # Peak load (docs/architecture.md, Performance): whole-text results cached in Redis for this
+    # long (0 = no cache), and texts translating at once before /v1/translate answers 429.
+    cache_ttl_s: int = Field(default=86_400, ge=0)
+    max_inflight: int = Field(default=512, ge=1)
+
     @classmethod
     def settings_customise_sources(
         cls,

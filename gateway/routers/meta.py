@@ -51,4 +51,6 @@ async def readyz(request: Request) -> JSONResponse:
 @router.get("/metrics")
 async def metrics(services: ServicesDep) -> Response:
     """Prometheus text format; scrape it from inside your network."""
+    # Queue depths are read now rather than kept up to date on every write.
+    await services.metrics.collect_queues(services.redis, batchers=services.registry.batchers)
     return Response(services.metrics.render(), media_type=CONTENT_TYPE_LATEST)

@@ -4,6 +4,7 @@ import time
 
 from fastapi import APIRouter
 
+from gateway.admission import admitted
 from gateway.brands import Brand
 from gateway.deps import HelpdeskKey, JsonBody, ServicesDep, load_brand, texts_within_limits
 from gateway.pipeline import TranslateJob, Translation
@@ -52,7 +53,8 @@ async def translate(body: TranslateRequest, services: ServicesDep, key: Helpdesk
         locale=body.locale,
     )
     started = time.perf_counter()
-    results = await services.pipeline.translate(job)
+    async with admitted(services.admission, len(texts)):  # 429 past TONEGATE_MAX_INFLIGHT
+        results = await services.pipeline.translate(job)
     outs = [translation_out(t) for t in results]
     if brand is not None and body.direction is not None:
         await _queue_for_review(services, body, brand, texts, results, outs, key.id)
