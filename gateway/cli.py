@@ -15,6 +15,7 @@ import typer
 
 from gateway.cli_common import cli_redis, cli_settings, err, friendly_errors, setup_logging
 from gateway.cli_glossary import glossary_app
+from gateway.cli_jobs import deadletters_app, integrations_app, worker
 from gateway.settings import Settings
 
 app = typer.Typer(
@@ -30,6 +31,8 @@ app.add_typer(keys_app, name="keys")
 models_app = typer.Typer(help="Prepare neural models for the engines file.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
 app.add_typer(glossary_app, name="glossary")
+app.add_typer(deadletters_app, name="deadletters")
+app.add_typer(integrations_app, name="integrations")
 
 
 @app.command()
@@ -278,3 +281,7 @@ def models_convert(
     with friendly_errors():
         out_path = convert(model_dir, output_dir, quantization, force=force)
     err.print(f'converted {model_dir} → {out_path}; declare it with kind = "ctranslate2", model = "{out_path}"')
+
+
+# Defined in gateway/cli_jobs.py with the dead-letter commands; listed after `serve`.
+app.command()(worker)

@@ -63,7 +63,7 @@ def worker(
 
     async def run() -> None:
         shared = await _shared_redis_settings(settings)
-        async with open_services(shared) as services:
+        async with open_services(shared, bootstrap=False) as services:
             async with anyio.create_task_group() as tg:
 
                 async def stop_on_signal() -> None:

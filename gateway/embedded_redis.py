@@ -29,10 +29,13 @@ class EmbeddedRedis:
     network exposure); `port` switches to TCP on 127.0.0.1, which the tests use.
     """
 
-    def __init__(self, data_dir: Path, *, binary: str = "redis-server", port: int | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, *, binary: str = "redis-server", port: int | None = None, fsync: str = "always"
+    ) -> None:
         self.data_dir = data_dir
         self.binary = binary
         self.port = port
+        self.fsync = fsync
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -60,7 +63,7 @@ class EmbeddedRedis:
             "--appendonly",
             "yes",
             "--appendfsync",
-            "everysec",
+            self.fsync,
             "--save",
             "",
             "--daemonize",

@@ -45,6 +45,12 @@ class Unauthorized(GatewayError):
         super().__init__(message, headers={"WWW-Authenticate": "Bearer"})
 
 
+class SignatureInvalid(GatewayError):
+    """A webhook whose signature, timestamp or token does not check out."""
+
+    status, type = 401, "invalid_signature"
+
+
 class Forbidden(GatewayError):
     status, type = 403, "forbidden"
 

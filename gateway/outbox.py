@@ -28,11 +28,13 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from gateway.errors import InvalidInput
+from gateway.queues import JOBS, OUTBOX_GROUP
 from gateway.review import OUTBOX, P, ReviewStore
 
 log = logging.getLogger("tonegate.outbox")
 
-GROUP = "callbacks"
+GROUP = OUTBOX_GROUP
+INTEGRATION_SCHEME = "integration://"  # callback_url of items held by a helpdesk integration
 RETRIES = P + "callback-retries"  # entry id -> {"attempts", "next_ms"}: backoff survives restarts
 _CURSOR = re.compile(r"^\d+(-\d+)?$")
 
@@ -136,6 +138,30 @@ class ReviewWorker:
                 log.exception("outbox delivery failed; retrying")
                 await anyio.sleep(1)
 
+    async def _to_integration(self, entry_id: str, fields: dict, integration: str) -> None:
+        """Hand an approved reply to the helpdesk workers, whose retries and dead letters then apply."""
+        from gateway.integrations.jobs import Job, ref_from_conversation_key
+
+        body = message(entry_id, fields)
+        _, ref = ref_from_conversation_key(body["conversation_id"])
+        job = Job(
+            kind="reply",
+            integration=integration,
+            conversation_id=ref.conversation_id,
+            account_id=ref.account_id or "",
+            text=body["text"],
+            review_id=body["review_id"],
+            source_lang=body["source_lang"],
+            target_lang=body["target_lang"],
+            channel=body["channel"] or "",
+            received_at=time.time(),
+        )
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.xadd(JOBS, job.fields())
+            pipe.xack(OUTBOX, GROUP, entry_id)
+            pipe.hdel(RETRIES, entry_id)
+            await pipe.execute()
+
     async def _read(self, start: str, block: int | None) -> list[tuple[str, dict]]:
         out = await self.redis.xreadgroup(GROUP, self.consumer, {OUTBOX: start}, count=100, block=block)
         return [(_s(i), f) for _, entries in out or [] for i, f in entries if f]
@@ -145,6 +171,9 @@ class ReviewWorker:
             url = _s(fields.get(b"callback_url", b""))
             if not url:
                 await self.redis.xack(OUTBOX, GROUP, entry_id)
+                continue
+            if url.startswith(INTEGRATION_SCHEME):
+                await self._to_integration(entry_id, fields, url.removeprefix(INTEGRATION_SCHEME))
                 continue
             raw = await self.redis.hget(RETRIES, entry_id)
             state = json.loads(raw) if raw else {"attempts": 0, "next_ms": 0}

@@ -320,8 +320,12 @@ class ReviewStore:
             return []
         return [ReviewItem.from_hash(json.loads(raw)) for raw in await self._fetch(keys=[item_key(i) for i in ids])]
 
-    async def create(self, new: NewItem, who: str) -> str:
-        item_id = "rv_" + secrets.token_hex(8)
+    async def create(self, new: NewItem, who: str, item_id: str | None = None) -> str:
+        """Queue an item. A caller that may retry (a worker) passes its own `item_id`: an item that
+        already exists under it is left as it is, so a retry never queues a second one."""
+        if item_id is not None and await self.redis.exists(item_key(item_id)):
+            return item_id
+        item_id = item_id or "rv_" + secrets.token_hex(8)
         now_ms = int(time.time() * 1000)
         deadline_ms = now_ms + new.deadline_s * 1000
         pair = f"{new.source_lang}-{new.target_lang}"

@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import anyio
 from redis.asyncio import Redis
@@ -16,6 +17,10 @@ from gateway.cache import TranslationCache
 from gateway.conversations import ConversationLanguages
 from gateway.embedded_redis import EmbeddedRedis
 from gateway.errors import SettingsError
+from gateway.integrations.config import Integration, IntegrationsFileError, load_file
+from gateway.integrations.intake import Intake
+from gateway.integrations.jobs import JobQueue
+from gateway.integrations.store import IntegrationStore
 from gateway.keys import KeyStore
 from gateway.memory import TranslationMemory
 from gateway.metrics import Metrics
@@ -50,6 +55,9 @@ class Services:
     review: ReviewStore
     outbox: Outbox
     stats: Stats
+    integrations: IntegrationStore
+    jobs: JobQueue
+    intake: Intake
     first_admin_key: str | None = None
     admission: Admission | None = None  # TONEGATE_MAX_INFLIGHT; None: no limit
 
@@ -66,6 +74,13 @@ def load_registry(settings: Settings) -> EngineRegistry:
     except ConfigError as exc:
         raise SettingsError(f"TONEGATE_ENGINES: {exc}") from None
     return registry
+
+
+def load_integrations(path: Path) -> list[Integration]:
+    try:
+        return load_file(path)
+    except IntegrationsFileError as exc:
+        raise SettingsError(f"TONEGATE_INTEGRATIONS: {exc}") from None
 
 
 def load_detector(settings: Settings, preload: bool = True) -> LanguageDetector:
@@ -86,11 +101,13 @@ def load_morphologies() -> dict[str, ApertiumMorphology]:
 
 
 @asynccontextmanager
-async def open_services(settings: Settings) -> AsyncIterator[Services]:
+async def open_services(settings: Settings, *, bootstrap: bool = True) -> AsyncIterator[Services]:
+    """`bootstrap`: create the demo brand and the first admin key (the API does; workers do not,
+    or a worker started first would create the admin key where nobody sees it)."""
     async with AsyncExitStack() as stack:
         url = settings.redis_url
         if url is None:
-            embedded = EmbeddedRedis(settings.data_dir, binary=settings.redis_server)
+            embedded = EmbeddedRedis(settings.data_dir, binary=settings.redis_server, fsync=settings.redis_fsync)
             url = await anyio.to_thread.run_sync(embedded.start)
             stack.callback(embedded.stop)
         redis = Redis.from_url(url)
@@ -115,7 +132,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
 
         keys = KeyStore(redis, settings.admin_key.get_secret_value() if settings.admin_key else None)
         brands = BrandStore(redis)
-        if settings.demo_brand and await brands.add_if_missing(DEMO_BRAND):
+        if bootstrap and settings.demo_brand and await brands.add_if_missing(DEMO_BRAND):
             log.info("created the demo brand %r", DEMO_BRAND.name)
         metrics = Metrics()
         termbases = TermbaseStore(redis)
@@ -123,6 +140,10 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         for morphology in morphologies.values():
             stack.callback(morphology.close)
         memory = TranslationMemory(redis)
+        integrations = IntegrationStore(redis)
+        if settings.integrations is not None:
+            await integrations.sync_file(load_integrations(settings.integrations))
+        jobs = JobQueue(redis, settings.max_queued_jobs)
         pipeline = Pipeline(
             registry,
             detector,
@@ -149,7 +170,11 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             review=ReviewStore(redis),
             outbox=Outbox(redis),
             stats=Stats(redis),
+            integrations=integrations,
+            jobs=jobs,
+            intake=Intake(integrations, jobs),
         )
         services.admission = Admission(settings.max_inflight, metrics)
-        services.first_admin_key = await keys.ensure_admin()
+        if bootstrap:
+            services.first_admin_key = await keys.ensure_admin()
         yield services

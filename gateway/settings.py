@@ -50,6 +50,18 @@ class Settings(BaseSettings):
     cache_ttl_s: int = Field(default=86_400, ge=0)
     max_inflight: int = Field(default=512, ge=1)
 
+    # Helpdesk integrations: declared in this TOML file ([[integration]] tables) and/or via the API.
+    integrations: Path | None = None
+    workers: int = Field(default=1, ge=0)  # job workers inside `tonegate serve`; 0 = API only
+    worker_concurrency: int = Field(default=8, ge=1, le=256)  # jobs in flight per worker
+    job_max_attempts: int = Field(default=8, ge=1)  # then the job goes to the dead letters
+    job_backoff_first_s: float = Field(default=1.0, gt=0)  # doubles per attempt, with jitter
+    job_backoff_max_s: float = Field(default=300.0, gt=0)
+    job_reclaim_idle_s: float = Field(default=30.0, gt=0)  # a dead worker's jobs move on after this
+    max_queued_jobs: int = Field(default=100_000, ge=0)  # webhooks get 429 beyond it; 0 = unbounded
+    # Embedded Redis only: "always" fsyncs each write, so an accepted webhook survives a power cut.
+    redis_fsync: Literal["always", "everysec"] = "always"
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -81,6 +93,13 @@ class Settings(BaseSettings):
         key = v.get_secret_value()
         if key.lower() in _PLACEHOLDER_SECRETS or len(key) < 24:
             raise ValueError("must be at least 24 random characters (e.g. `openssl rand -hex 24`)")
+        return v
+
+    @field_validator("integrations")
+    @classmethod
+    def _integrations_exists(cls, v: Path | None) -> Path | None:
+        if v is not None and not v.is_file():
+            raise ValueError(f"file {v} does not exist")
         return v
 
     @field_validator("engines")

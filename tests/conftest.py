@@ -30,7 +30,8 @@ if os.environ.get("CI"):
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedRedis]:
-    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"), port=free_port())
+    # Tests need no power-cut durability; the test of that starts its own fsync=always server.
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"), port=free_port(), fsync="everysec")
     server.start()
     yield server
     server.stop()
@@ -76,7 +77,7 @@ class LiveServer:
 @pytest.fixture(scope="session")
 def gateway_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedRedis]:
     """The live gateway's own Redis, so per-test flushes elsewhere never touch its keys."""
-    server = EmbeddedRedis(tmp_path_factory.mktemp("gateway-redis"), port=free_port())
+    server = EmbeddedRedis(tmp_path_factory.mktemp("gateway-redis"), port=free_port(), fsync="everysec")
     server.start()
     yield server
     server.stop()

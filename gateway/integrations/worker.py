@@ -94,7 +94,7 @@ class JobWorker:
 
     async def run(self) -> None:
         await ensure_group(self.services)
-        limiter = anyio.CapacityLimiter(self.timing.concurrency)
+        slots = anyio.Semaphore(self.timing.concurrency)
         async with httpx.AsyncClient(timeout=self.timing.request_timeout_s) as http:
             self._http = http
             try:
@@ -109,13 +109,13 @@ class JobWorker:
                                 claimed = await self._reclaim()
                             again = claimed + await self._read("0", block=None)
                             for entry_id, fields in await self._due(again):
-                                await self._start(tg, limiter, entry_id, fields, redelivered=True)
-                            free = int(limiter.available_tokens)
+                                await self._start(tg, slots, entry_id, fields, redelivered=True)
+                            free = slots.value
                             if free == 0:
                                 await anyio.sleep(0.01)
                                 continue
                             for entry_id, fields in await self._read(">", block=self.timing.block_ms, count=free):
-                                await self._start(tg, limiter, entry_id, fields, redelivered=False)
+                                await self._start(tg, slots, entry_id, fields, redelivered=False)
                         except Exception as exc:  # the worker outlives Redis restarts; jobs wait in the stream
                             if "NOGROUP" in str(exc):
                                 await ensure_group(self.services)
@@ -126,10 +126,11 @@ class JobWorker:
                 for _, client in self._clients.values():
                     await client.aclose()
 
-    async def _start(self, tg, limiter: anyio.CapacityLimiter, entry_id: str, fields: dict, redelivered: bool) -> None:
+    async def _start(self, tg, slots: anyio.Semaphore, entry_id: str, fields: dict, redelivered: bool) -> None:
         if entry_id in self._inflight:
             return
-        await limiter.acquire()
+        # A semaphore, not a CapacityLimiter: the slot is taken here and given back by the job's task.
+        await slots.acquire()
         self._inflight.add(entry_id)
 
         async def work() -> None:
@@ -137,7 +138,7 @@ class JobWorker:
                 await self.process(entry_id, fields, redelivered=redelivered)
             finally:
                 self._inflight.discard(entry_id)
-                limiter.release()
+                slots.release()
 
         tg.start_soon(work)
 
