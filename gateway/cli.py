@@ -285,3 +285,6 @@ def models_convert(
 
 # Defined in gateway/cli_jobs.py with the dead-letter commands; listed after `serve`.
 app.command()(worker)
+
+if __name__ == "__main__":  # `python -m gateway.cli`, as the tests run worker processes
+    app()

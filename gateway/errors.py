@@ -8,6 +8,7 @@ from typing import ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from redis.exceptions import ConnectionError as RedisConnectionError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from glossary.errors import GlossaryError, ImportFailed, InvalidTerm
@@ -156,6 +157,16 @@ def install_error_handlers(app: FastAPI) -> None:
             error_body(types.get(exc.status_code, "http_error"), message),
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(RedisConnectionError)
+    async def _redis_down(request: Request, exc: RedisConnectionError) -> JSONResponse:
+        # Nothing was accepted: say so with a status helpdesks retry on, rather than a bare 500.
+        log.error("%s %s: Redis unreachable: %s", request.method, request.url.path, exc)
+        return JSONResponse(
+            error_body("unavailable", "Redis is unreachable; nothing was stored, try again shortly"),
+            status_code=503,
+            headers={"Retry-After": "5"},
         )
 
     @app.exception_handler(Exception)

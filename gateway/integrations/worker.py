@@ -53,6 +53,11 @@ STATE = "tonegate:{jobs}:state"  # entry id -> {"attempts", "next_ms", "error"}
 LOCK = "tonegate:{jobs}:lock:"  # + entry id -> the consumer working on it
 
 
+# Compare-and-act on a job's lock, so a worker never extends or frees a lock another one holds.
+_RENEW = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0"
+_UNLOCK = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
+
+
 @dataclass(frozen=True, slots=True)
 class JobTiming:
     block_ms: int = 500
@@ -90,6 +95,9 @@ class JobWorker:
         self.timing = timing or JobTiming()
         self.consumer = name or consumer_name()
         self._inflight: set[str] = set()
+        self._lock_ms = int(self.timing.reclaim_idle_s * 1000)
+        self._renew = self.redis.register_script(_RENEW)
+        self._unlock = self.redis.register_script(_UNLOCK)
         self._clients: dict[str, tuple[str, HelpdeskClient]] = {}
 
     async def run(self) -> None:
@@ -99,6 +107,7 @@ class JobWorker:
             self._http = http
             try:
                 async with anyio.create_task_group() as tg:
+                    tg.start_soon(self._heartbeat)
                     last_reclaim = 0.0
                     while True:
                         try:
@@ -126,6 +135,21 @@ class JobWorker:
                 for _, client in self._clients.values():
                     await client.aclose()
 
+    async def _heartbeat(self) -> None:
+        """Keep our in-flight jobs ours while they run, however long: refresh each job's lock and
+        reset its idle time in the group, so no other worker claims a job that is only slow."""
+        while True:
+            await anyio.sleep(self.timing.reclaim_idle_s / 3)
+            ids = list(self._inflight)
+            if not ids:
+                continue
+            try:
+                await self.redis.xclaim(JOBS, JOBS_GROUP, self.consumer, 0, ids, justid=True)
+                for entry_id in ids:
+                    await self._renew(keys=[LOCK + entry_id], args=[self.consumer, self._lock_ms])
+            except Exception as exc:  # Redis away: the main loop reports it; try again next beat
+                log.debug("heartbeat failed: %s", exc)
+
     async def _start(self, tg, slots: anyio.Semaphore, entry_id: str, fields: dict, redelivered: bool) -> None:
         if entry_id in self._inflight:
             return
@@ -136,6 +160,10 @@ class JobWorker:
         async def work() -> None:
             try:
                 await self.process(entry_id, fields, redelivered=redelivered)
+            except Exception as exc:
+                # Redis failed under the job's bookkeeping (a restart, a timeout). The job is still
+                # pending in the group, so this worker reads it again; one job must not end the worker.
+                log.warning("job %s interrupted, will be taken again: %s", entry_id, exc)
             finally:
                 self._inflight.discard(entry_id)
                 slots.release()
@@ -176,10 +204,11 @@ class JobWorker:
     # -- one job -------------------------------------------------------------------------------
 
     async def process(self, entry_id: str, fields: dict, *, redelivered: bool) -> None:
-        lock_ms = int(self.timing.reclaim_idle_s * 1000)
-        if not await self.redis.set(LOCK + entry_id, self.consumer, nx=True, px=lock_ms):
+        if not await self.redis.set(LOCK + entry_id, self.consumer, nx=True, px=self._lock_ms):
             return  # another worker is on it (it claimed the job, or we did and it is still busy)
         try:
+            if not await self.redis.xrange(JOBS, entry_id, entry_id):
+                return  # finished (acknowledged and deleted) since it was read
             job = Job.from_fields(fields)
             raw = await self.redis.hget(STATE, entry_id)
             state = json.loads(raw) if raw else {"attempts": 0, "next_ms": 0}
@@ -197,7 +226,7 @@ class JobWorker:
             else:
                 await self._finished(job, entry_id)
         finally:
-            await self.redis.delete(LOCK + entry_id)
+            await self._unlock(keys=[LOCK + entry_id], args=[self.consumer])
 
     async def _run(self, job: Job, entry_id: str, *, check_posted: bool) -> None:
         integration = await self.services.integrations.get(job.integration)
