@@ -15,10 +15,19 @@ min_decoding_length = max_decoding_length = N), and the script checks that both 
 Timing calls the loaded model directly — `engine.model.generate()` and
 `engine.translator.translate_batch()` — on the same token ids, because the engines' translate()
 has no minimum length; tokenisation (shared, identical) is left out of the timing. One warm-up
-batch precedes each timed run. Target tokens/s = sentences × N / seconds spent in those calls.
+batch precedes each timed run. Target tokens/s = sentences × N / wall seconds for all batches.
 transformers runs first: CTranslate2's spinning OpenMP workers would slow torch afterwards.
 
-    python bench/engines.py --quick     # 64 sentences in batches of 16, beam 4 and greedy (~1 min, 2 cores)
+Two thread layouts are measured for each engine, with the same cores:
+- `intra`: one batch at a time, every core working inside it (torch threads = cores;
+  CTranslate2 intra_threads = cores, inter_threads = 1) — the lowest latency for one batch;
+- `inter`: one batch per core at once, one thread each (torch: set_num_threads(1) and a thread
+  per core calling generate(); CTranslate2: inter_threads = cores, intra_threads = 1) — what a
+  server under load runs when batches queue up.
+`ct2_vs_transformers` compares each engine's better layout (beam 4); the same-layout ratios are
+reported beside it.
+
+    python bench/engines.py --quick     # 64 sentences in batches of 16, beam 4 and greedy (~3 min, 2 cores)
     python bench/engines.py             # 256 sentences
 
 The last line of output is one JSON object; `ct2_vs_transformers` is the beam-search ratio.
@@ -34,6 +43,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -77,9 +87,13 @@ Pieces = list[list[str]]
 B = TypeVar("B", Ids, Pieces)
 
 
+LAYOUTS = ("intra", "inter")
+
+
 @dataclass(frozen=True)
 class Run:
     engine: str
+    layout: str
     beam_size: int
     sentences: int
     target_tokens: int
@@ -104,16 +118,20 @@ def build_opus_shaped(out: Path, corpus: Sequence[str], seed: int = 0) -> Path:
     )
 
 
-def timed(run_batch: Callable[[B], int], work: Sequence[B], n: int) -> float:
-    """Seconds spent on `work` after one warm-up batch (the first); checks every output has N tokens."""
+def timed(run_batch: Callable[[B], int], work: Sequence[B], n: int, parallel: int = 1) -> float:
+    """Wall seconds for `work` after one warm-up batch; `parallel` batches run at once (one per thread).
+
+    Checks that every output has N tokens."""
     run_batch(work[0])
-    seconds = 0.0
-    for batch in work:
-        start = time.perf_counter()
-        produced = run_batch(batch)
-        seconds += time.perf_counter() - start
-        if produced != n:
-            raise SystemExit(f"expected {n} target tokens per sentence, got {produced}")
+    start = time.perf_counter()
+    if parallel == 1:
+        produced = [run_batch(batch) for batch in work]
+    else:
+        with ThreadPoolExecutor(parallel) as pool:
+            produced = list(pool.map(run_batch, work))
+    seconds = time.perf_counter() - start
+    if any(p != n for p in produced):
+        raise SystemExit(f"expected {n} target tokens per sentence, got {sorted(set(produced))}")
     return seconds
 
 
@@ -157,23 +175,33 @@ def run_transformers(model: Path, ids: Ids, args: argparse.Namespace, threads: i
     engine = TransformersEngine.from_spec(spec("transformers", model, threads, compute_type="float32"))
     work = split(ids, args.batch_size)
     runs = []
-    for beam in args.beams:
-        seconds = timed(transformers_runner(engine, beam, args.target_tokens), work, args.target_tokens)
-        runs.append(Run("transformers", beam, len(ids), args.target_tokens, seconds))
-        print(f"  transformers beam {beam}: {seconds:.2f} s", flush=True)
+    for layout in args.layouts:
+        # intra: every core inside one generate(); inter: one core per generate(), `threads` at once.
+        torch.set_num_threads(threads if layout == "intra" else 1)
+        parallel = 1 if layout == "intra" else threads
+        for beam in args.beams:
+            seconds = timed(transformers_runner(engine, beam, args.target_tokens), work, args.target_tokens, parallel)
+            runs.append(Run("transformers", layout, beam, len(ids), args.target_tokens, seconds))
+            print(f"  transformers {layout} beam {beam}: {seconds:.2f} s", flush=True)
+    torch.set_num_threads(threads)
     engine.close()
     return runs
 
 
 def run_ct2(model: Path, ids: Ids, args: argparse.Namespace, threads: int) -> list[Run]:
-    engine = CTranslate2Engine.from_spec(spec("ctranslate2", model, threads, compute_type="int8"))
-    work = split([engine.tokenizer.convert_ids_to_tokens(row) for row in ids], args.batch_size)
     runs = []
-    for beam in args.beams:
-        seconds = timed(ct2_runner(engine, beam, args.target_tokens), work, args.target_tokens)
-        runs.append(Run("ctranslate2 int8", beam, len(ids), args.target_tokens, seconds))
-        print(f"  ctranslate2 int8 beam {beam}: {seconds:.2f} s", flush=True)
-    engine.close()
+    for layout in args.layouts:
+        fields = {"compute_type": args.ct2_compute}
+        if layout == "inter":  # one thread per batch, `threads` batches at once
+            fields |= {"threads": 1, "inter_threads": threads}
+        engine = CTranslate2Engine.from_spec(spec("ctranslate2", model, fields.pop("threads", threads), **fields))
+        work = split([engine.tokenizer.convert_ids_to_tokens(row) for row in ids], args.batch_size)
+        parallel = 1 if layout == "intra" else threads
+        for beam in args.beams:
+            seconds = timed(ct2_runner(engine, beam, args.target_tokens), work, args.target_tokens, parallel)
+            runs.append(Run(f"ctranslate2 {args.ct2_compute}", layout, beam, len(ids), args.target_tokens, seconds))
+            print(f"  ctranslate2 {args.ct2_compute} {layout} beam {beam}: {seconds:.2f} s", flush=True)
+        engine.close()
     return runs
 
 
@@ -188,14 +216,21 @@ def source_ids(model: Path, texts: Sequence[str]) -> Ids:
 
 
 def table(runs: Sequence[Run]) -> str:
-    lines = ["| engine | beam | target tokens/s | seconds |", "|---|---:|---:|---:|"]
-    lines += [f"| {r.engine} | {r.beam_size} | {r.tokens_per_s:,.0f} | {r.seconds:.2f} |" for r in runs]
+    lines = ["| engine | threads | beam | target tokens/s | seconds |", "|---|---|---:|---:|---:|"]
+    lines += [f"| {r.engine} | {r.layout} | {r.beam_size} | {r.tokens_per_s:,.0f} | {r.seconds:.2f} |" for r in runs]
     return "\n".join(lines)
 
 
-def ratio(runs: Sequence[Run], beam: int) -> float:
-    speed = {r.engine: r.tokens_per_s for r in runs if r.beam_size == beam}
-    return speed["ctranslate2 int8"] / speed["transformers"]
+def best(runs: Sequence[Run], beam: int, ct2: bool, layout: str | None = None) -> Run:
+    """The fastest run of one engine at one beam size (in one layout, if given)."""
+    mine = [
+        r for r in runs if r.beam_size == beam and (r.engine != "transformers") == ct2 and layout in (None, r.layout)
+    ]
+    return max(mine, key=lambda r: r.tokens_per_s)
+
+
+def ratio(runs: Sequence[Run], beam: int, layout: str | None = None) -> float:
+    return best(runs, beam, True, layout).tokens_per_s / best(runs, beam, False, layout).tokens_per_s
 
 
 def main() -> None:
@@ -204,6 +239,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--target-tokens", type=int, default=32, help="decoder steps per sentence (fixed)")
     parser.add_argument("--beams", type=int, nargs="+", default=[4, 1], help="beam sizes; the first is the headline")
+    parser.add_argument("--layouts", nargs="+", default=list(LAYOUTS), choices=LAYOUTS, help="thread layouts")
+    parser.add_argument("--ct2-compute", default="int8", help="CTranslate2 compute type (int8, int8_float32, ...)")
     parser.add_argument(
         "--keep", type=Path, help="build the models in this folder and keep them (e.g. bench/out/engines)"
     )
@@ -218,8 +255,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="tonegate-bench-") as tmp:
         base = args.keep or Path(tmp)
         base.mkdir(parents=True, exist_ok=True)
-        hf_dir = build_opus_shaped(base / "opus-shaped", corpus)
-        ct2_dir = convert(hf_dir, base / "opus-shaped-ct2", "int8", force=True)
+        hf_dir, ct2_dir = base / "opus-shaped", base / "opus-shaped-ct2"
+        if not (args.keep and (ct2_dir / "model.bin").is_file()):  # --keep reuses what it built before
+            build_opus_shaped(hf_dir, corpus)
+            convert(hf_dir, ct2_dir, "int8", force=True)
         build_s = time.perf_counter() - started
         ids = source_ids(hf_dir, texts)
         mean_len = sum(len(r) for r in ids) / len(ids)
@@ -231,12 +270,15 @@ def main() -> None:
         runs = run_transformers(hf_dir, ids, args, threads) + run_ct2(ct2_dir, ids, args, threads)
     print(table(runs))
     head = args.beams[0]
+    ct2_best, hf_best = best(runs, head, True), best(runs, head, False)
     result: dict[str, object] = {
         "ct2_vs_transformers": round(ratio(runs, head), 2),
-        "transformers_tokens_per_s": round(next(r.tokens_per_s for r in runs if r.beam_size == head), 1),
-        "ct2_int8_tokens_per_s": round(
-            next(r.tokens_per_s for r in runs if r.beam_size == head and r.engine != "transformers"), 1
-        ),
+        "transformers_tokens_per_s": round(hf_best.tokens_per_s, 1),
+        "transformers_layout": hf_best.layout,
+        "ct2_int8_tokens_per_s": round(ct2_best.tokens_per_s, 1),
+        "ct2_layout": ct2_best.layout,
+        "ct2_compute_type": args.ct2_compute,
+        **{f"ct2_vs_transformers_{lay}": round(ratio(runs, head, lay), 2) for lay in args.layouts},
         "beam_size": head,
         "target_tokens": args.target_tokens,
         "batch_size": args.batch_size,
@@ -246,10 +288,8 @@ def main() -> None:
     }
     for beam in args.beams[1:]:
         result[f"ct2_vs_transformers_beam{beam}"] = round(ratio(runs, beam), 2)
-        for r in runs:
-            if r.beam_size == beam:
-                key = "transformers" if r.engine == "transformers" else "ct2_int8"
-                result[f"{key}_tokens_per_s_beam{beam}"] = round(r.tokens_per_s, 1)
+        result[f"transformers_tokens_per_s_beam{beam}"] = round(best(runs, beam, False).tokens_per_s, 1)
+        result[f"ct2_int8_tokens_per_s_beam{beam}"] = round(best(runs, beam, True).tokens_per_s, 1)
     print(json.dumps(result))
 
 

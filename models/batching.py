@@ -63,8 +63,8 @@ def settings_for(spec: EngineSpec | None, kind: str = "") -> BatchSettings:
         max_pending=spec.max_pending,
         # A neural model already uses every core for one batch; Apertium pairs are separate
         # processes, so different pairs (and a pair's extra pipelines) run side by side.
-        workers=spec.batch_workers or (8 if apertium else 1),
-        pair_workers=spec.processes if apertium else (spec.batch_workers or 1),
+        workers=spec.batch_workers or (8 if apertium else spec.inter_threads),
+        pair_workers=spec.processes if apertium else (spec.batch_workers or spec.inter_threads),
     )
 
 

@@ -38,6 +38,9 @@ class EngineSpec(BaseModel):
     beam_size: int = Field(default=4, ge=1, le=16)
     max_length: int = Field(default=256, ge=8, le=4096)
     threads: int = Field(default=0, ge=0)  # 0 = let the engine fit the host
+    # CTranslate2: batches decoded at once, each with `threads` threads (0: the cores / inter_threads).
+    # 1 gives the lowest latency per batch; cores/1 the most throughput on small CPUs (bench/README.md).
+    inter_threads: int = Field(default=1, ge=1, le=64)
     # Apertium only.
     modes_dir: str = "/usr/share/apertium/modes"
     processes: int = Field(default=1, ge=1, le=16)

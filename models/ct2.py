@@ -95,10 +95,15 @@ class CTranslate2Engine(BaseEngine):
         tokenizer = neural.load_tokenizer(spec, family, source)
         languages = neural.model_languages(family, tokenizer, source)
         pairs = neural.resolve_pairs(spec, languages)
-        threads = spec.threads or neural.default_threads()
+        # Never more threads than the cores this process may use (the affinity mask, which containers narrow).
+        threads = spec.threads or max(1, neural.default_threads() // spec.inter_threads)
         try:
             translator = ctranslate2.Translator(
-                source.location, device=device, compute_type=compute, inter_threads=1, intra_threads=threads
+                source.location,
+                device=device,
+                compute_type=compute,
+                inter_threads=spec.inter_threads,
+                intra_threads=threads,
             )
         except (RuntimeError, ValueError) as exc:
             raise ConfigError(f"engine {spec.name}: cannot load CTranslate2 model '{spec.model}': {exc}") from exc

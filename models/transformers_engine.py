@@ -102,6 +102,10 @@ class TransformersEngine(BaseEngine):
         if spec.threads > 0:
             # Process-wide in torch; an operator who sets it wants exactly this.
             torch.set_num_threads(spec.threads)
+        elif torch.get_num_threads() > neural.default_threads():
+            # torch counts the machine's cores; a container may let this process use fewer, and
+            # more threads than cores makes every step wait on descheduled threads.
+            torch.set_num_threads(neural.default_threads())
         model = load_model(spec, source, dtype).to(device).eval()
         log.info(
             "engine %s: %s on %s (%s), %s", spec.name, source.location, device, dtype, neural.describe(languages, pairs)
