@@ -10,11 +10,24 @@ import anyio
 from fastapi import FastAPI
 
 from gateway.errors import install_error_handlers
+from gateway.integrations.worker import JobWorker, timing_from
 from gateway.limits import BodySizeLimit
 from gateway.outbox import ReviewWorker
-from gateway.routers import brands, detect, glossary, keys, memory, meta, quality, review, translate
+from gateway.routers import (
+    brands,
+    detect,
+    glossary,
+    integrations,
+    keys,
+    memory,
+    meta,
+    quality,
+    review,
+    translate,
+)
 from gateway.services import Services, open_services
 from gateway.settings import Settings, load_settings
+from gateway.ui import install as install_ui
 
 log = logging.getLogger("tonegate")
 
@@ -47,6 +60,8 @@ def create_app(settings: Settings | None = None, services_factory: ServicesFacto
             # Review deadlines and outbox callbacks run beside the API and stop with it.
             async with anyio.create_task_group() as tg:
                 tg.start_soon(ReviewWorker(services.redis, services.review).run)
+                for _ in range(settings.workers):
+                    tg.start_soon(JobWorker(services, timing_from(settings)).run)
                 yield
                 tg.cancel_scope.cancel()
 
@@ -68,6 +83,8 @@ def create_app(settings: Settings | None = None, services_factory: ServicesFacto
         memory.router,
         review.router,
         quality.router,
+        integrations.router,
     ):
         app.include_router(router)
+    install_ui(app)
     return app

@@ -1,0 +1,252 @@
+"""Editors: the review queue (filtered, paged on the server, refreshed live) and one item's page."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request, Response
+
+from gateway.deps import ServicesDep
+from gateway.errors import Conflict, Forbidden, InvalidInput
+from gateway.keys import Role, normalize_pair
+from gateway.review import OPEN, STATUSES, ReviewItem
+from gateway.services import Services
+from gateway.ui.highlight import highlight
+from gateway.ui.web import EditorViewer, UIRoute, Viewer, redirect, render, sessions
+
+router = APIRouter(route_class=UIRoute)
+PAGE_SIZE = 50
+LEASE_S = 300
+DUE = {"overdue": 0, "15m": 900, "1h": 3600, "24h": 86400}
+
+# Signal names in plain words; the detail that comes with each says what was measured.
+SIGNALS = {
+    "engine_score": "The engine was unsure",
+    "round_trip": "Translated back, the meaning changed",
+    "round_trip_words": "Translated back, words changed",
+    "unknown_words": "Words the engine does not know",
+    "generation_errors": "Word forms the engine could not build",
+    "length_ratio": "Unusual length",
+    "source_rarity": "Everyday wording",
+    "output_rarity": "Rare words in the translation",
+    "foreign_words": "Words left in the source language",
+    "unseen_words": "Words unknown in the target language",
+    "untranslated": "Text left untranslated",
+    "word_length": "Short, ambiguous words",
+    "common_words": "Common words",
+    "plainness": "Plain text with no names or numbers",
+    "mask_lost": "Protected text lost",
+    "mask_duplicated": "Protected text repeated",
+    "mismatch": "Numbers, links or names differ",
+    "repetition": "The translation repeats itself",
+    "wrong_language": "The translation is in the wrong language",
+    "pivot": "Translated through a third language",
+    "term_missing": "A glossary term is missing",
+    "forbidden_word": "A forbidden word was replaced",
+    "tone": "Wrong tone left in",
+    "tone_fixed": "Tone corrected",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilter:
+    brand: str = ""
+    pair: str = ""
+    status: str = "open"
+    due: str = ""
+    offset: int = 0
+
+    def query(self, **change: object) -> str:
+        values = {"brand": self.brand, "pair": self.pair, "status": self.status, "due": self.due, "offset": self.offset}
+        values.update(change)
+        return urlencode({k: v for k, v in values.items() if v not in ("", 0, "open")})
+
+
+def _filter(brand: str, pair: str, status: str, due: str, offset: int) -> QueueFilter:
+    if pair.strip():
+        try:
+            pair = normalize_pair(pair)
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
+    if status not in (*STATUSES, "open", "all"):
+        raise InvalidInput(f"unknown status {status!r}")
+    if due and due not in DUE:
+        raise InvalidInput(f"unknown deadline filter {due!r}")
+    return QueueFilter(brand.strip(), pair.strip(), status, due, max(0, offset))
+
+
+async def _page(services: Services, viewer: Viewer, f: QueueFilter):
+    statuses = list(OPEN) if f.status == "open" else [] if f.status == "all" else [f.status]
+    return await services.review.list(
+        statuses=statuses,
+        brand=f.brand or None,
+        pair=f.pair or None,
+        allowed_pairs=() if viewer.is_admin else viewer.key.pairs,
+        deadline_before=time.time() + DUE[f.due] if f.due else None,
+        offset=f.offset,
+        limit=PAGE_SIZE,
+    )
+
+
+async def _holders(services: Services) -> dict[str, str]:
+    """Who holds a claim, by the `who` the store records, in a person's words."""
+    names = {f"key:{k.id}": (k.label or k.id) for k in await services.keys.list()}
+    return names | {"key:bootstrap": "TONEGATE_ADMIN_KEY", "system": "the gateway"}
+
+
+@router.get("/ui/review", include_in_schema=False)
+async def queue(
+    request: Request,
+    services: ServicesDep,
+    viewer: EditorViewer,
+    brand: str = "",
+    pair: str = "",
+    status: str = "open",
+    due: str = "",
+    offset: int = 0,
+) -> Response:
+    f = _filter(brand, pair, status, due, offset)
+    page = await _page(services, viewer, f)
+    context = {
+        "section": "review",
+        "f": f,
+        "page": page,
+        "brands": await services.brands.names(),
+        "statuses": ("open", *STATUSES, "all"),
+        "holders": await _holders(services),
+        "page_size": PAGE_SIZE,
+    }
+    return await render(request, "queue.html", context)
+
+
+@router.get("/ui/review/rows", include_in_schema=False)
+async def rows(
+    request: Request,
+    services: ServicesDep,
+    viewer: EditorViewer,
+    brand: str = "",
+    pair: str = "",
+    status: str = "open",
+    due: str = "",
+    offset: int = 0,
+) -> Response:
+    """The table alone, polled by the queue page so new items show up without a reload."""
+    f = _filter(brand, pair, status, due, offset)
+    context = {"f": f, "page": await _page(services, viewer, f), "holders": await _holders(services)}
+    return await render(request, "_rows.html", context | {"page_size": PAGE_SIZE})
+
+
+async def _allowed(services: Services, item_id: str, viewer: Viewer) -> ReviewItem:
+    item = await services.review.get(item_id)
+    if not viewer.key.may_review(item.pair):
+        raise Forbidden(f"your key reviews {', '.join(viewer.key.pairs)} only; item {item_id} is {item.pair}")
+    return item
+
+
+@router.get("/ui/review/{item_id}", include_in_schema=False)
+async def item_page(request: Request, item_id: str, services: ServicesDep, viewer: EditorViewer) -> Response:
+    item = await _allowed(services, item_id, viewer)
+    brand = await services.brands.get(item.brand)
+    rules = await services.pipeline.brand_rules(brand, item.target_lang) if brand else None
+    marked = highlight(
+        item.source,
+        item.mt,
+        item.source_lang,
+        item.target_lang,
+        rules.compiled if rules else None,
+        dict(brand.tone) if brand else {},
+    )
+    suggestions = []
+    if item.source_lang != "und":
+        suggestions = await services.memory.suggest(item.brand, item.source_lang, item.target_lang, item.source, 5)
+    context = {
+        "section": "review",
+        "item": item,
+        "marked": marked,
+        "signals": [(SIGNALS.get(s.get("name", ""), s.get("name", "")), s.get("detail", "")) for s in item.signals],
+        "suggestions": suggestions,
+        "history": await services.review.history(item_id),
+        "holders": await _holders(services),
+        "mine": item.status == "claimed" and item.claimed_by == viewer.who,
+        "open": item.status in OPEN,
+    }
+    return await render(request, "item.html", context)
+
+
+async def _claimed(services: Services, item: ReviewItem, viewer: Viewer) -> None:
+    """Deciding needs the claim: take it now unless it is already ours (admins need none)."""
+    if viewer.is_admin or (item.status == "claimed" and item.claimed_by == viewer.who):
+        return
+    await services.review.claim(item.id, viewer.who, LEASE_S)
+
+
+async def _act(services: Services, viewer: Viewer, item_id: str, action: str, text: str) -> Response:
+    item = await _allowed(services, item_id, viewer)
+    store = sessions(services)
+    back = f"/ui/review/{item_id}"
+    admin = viewer.key.role == Role.admin
+    try:
+        if action == "claim":
+            await services.review.claim(item_id, viewer.who, LEASE_S)
+            await store.flash(viewer.session, f"You hold this item for {LEASE_S // 60} minutes.")
+            return redirect(back)
+        if action == "release":
+            await services.review.release(item_id, viewer.who, admin)
+            await store.flash(viewer.session, "Released: another editor may take it.")
+            return redirect("/ui/review")
+        if not text.strip():
+            what = "the translation to send" if action == "approve" else "a reason for rejecting"
+            raise InvalidInput(f"Write {what} first.")
+        await _claimed(services, item, viewer)
+        if action == "approve":
+            done = await services.review.approve(item_id, viewer.who, admin, text)
+            # As the API does: the editor's text goes into the brand's memory, and into the dashboard.
+            await services.memory.add(
+                done.brand, done.source_lang, done.target_lang, done.source, text, who=viewer.who, origin="review"
+            )
+            await services.stats.record_approval(done.created_at, done.decided_at)
+            await store.flash(
+                viewer.session, f"Approved: the text is on its way to conversation {done.conversation_id}."
+            )
+        else:
+            await services.review.reject(item_id, viewer.who, admin, text.strip())
+            await store.flash(viewer.session, "Rejected: nothing was sent.")
+        return redirect("/ui/review")
+    except (Conflict, InvalidInput) as exc:
+        await store.flash(viewer.session, exc.message, "error")
+        return redirect(back)
+
+
+@router.post("/ui/review/{item_id}/claim", include_in_schema=False)
+async def claim(request: Request, item_id: str, services: ServicesDep, viewer: EditorViewer) -> Response:
+    return await _act(services, viewer, item_id, "claim", "")
+
+
+@router.post("/ui/review/{item_id}/release", include_in_schema=False)
+async def release(request: Request, item_id: str, services: ServicesDep, viewer: EditorViewer) -> Response:
+    return await _act(services, viewer, item_id, "release", "")
+
+
+@router.post("/ui/review/{item_id}/approve", include_in_schema=False)
+async def approve(
+    request: Request,
+    item_id: str,
+    services: ServicesDep,
+    viewer: EditorViewer,
+    text: Annotated[str, Form(max_length=100_000)] = "",
+) -> Response:
+    return await _act(services, viewer, item_id, "approve", text)
+
+
+@router.post("/ui/review/{item_id}/reject", include_in_schema=False)
+async def reject(
+    request: Request,
+    item_id: str,
+    services: ServicesDep,
+    viewer: EditorViewer,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    return await _act(services, viewer, item_id, "reject", reason)

@@ -1,0 +1,180 @@
+"""The web app for admins (glossary, brands, keys, integrations, dashboard) and its sign-in security."""
+
+from __future__ import annotations
+
+import secrets
+
+import httpx
+from playwright.sync_api import Page, expect
+
+from tests.conftest import ADMIN_KEY
+from tests.gateway.ui_support import _browser, _page, sign_in, signed_in_client  # noqa: F401
+
+BAD_CSV = (
+    "kind,source_lang,target_lang,source,target,case_sensitive,note\n"
+    "term,en,es,order,pedido,false,\n"
+    "term,en,es,refund,,false,missing its target\n"
+    "dnt,,,Shop Pay,,true,brand\n"
+)
+
+
+def _brand(admin: httpx.Client) -> str:
+    name = "ui-" + secrets.token_hex(4)
+    r = admin.put(f"/v1/brands/{name}", json={"languages": ["en", "es"]})
+    assert r.status_code == 201, r.text
+    return name
+
+
+def test_a_csv_with_one_bad_line_shows_that_line_and_imports_nothing(gateway, admin, page: Page) -> None:
+    brand = _brand(admin)
+    sign_in(page, gateway.url, ADMIN_KEY, f"/ui/?next=/ui/brands/{brand}/glossary")
+    page.get_by_text("Import a file (CSV, TSV or TBX)").click()
+    page.get_by_label("File").set_input_files(
+        files=[{"name": "terms.csv", "mimeType": "text/csv", "buffer": BAD_CSV.encode()}]
+    )
+    page.get_by_role("button", name="Import").click()
+    errors = page.locator("#import-errors")
+    expect(errors).to_contain_text("Nothing was imported")
+    expect(errors.locator("tbody tr")).to_have_count(1)
+    expect(errors.locator("tbody tr td").first).to_have_text("3")
+    expect(errors.locator("tbody tr td").nth(1)).to_contain_text("target")
+    assert admin.get(f"/v1/brands/{brand}/glossary").json()["total"] == 0
+
+    page.get_by_label("File").set_input_files(
+        files=[
+            {
+                "name": "terms.csv",
+                "mimeType": "text/csv",
+                "buffer": BAD_CSV.replace(",,false,missing", ",reembolso,false,fixed").encode(),
+            }
+        ]
+    )
+    page.get_by_role("button", name="Import").click()
+    expect(page.locator(".flash.ok")).to_contain_text("Imported 3 entries (merge): 3 added")
+    assert admin.get(f"/v1/brands/{brand}/glossary").json()["total"] == 3
+
+
+def test_admin_adds_edits_searches_and_deletes_a_term(gateway, admin, page: Page) -> None:
+    brand = _brand(admin)
+    sign_in(page, gateway.url, ADMIN_KEY, f"/ui/?next=/ui/brands/{brand}/glossary")
+    page.get_by_text("Add an entry").click()
+    form = page.locator("#add-term")
+    form.get_by_label("Source", exact=True).fill("order")
+    form.get_by_label("Target", exact=True).fill("orden")
+    form.get_by_label("Source lang").fill("en")
+    form.get_by_label("Target lang").fill("es")
+    form.get_by_role("button", name="Add").click()
+    expect(page.locator(".flash.ok")).to_contain_text("Added “order”")
+    [term] = admin.get(f"/v1/brands/{brand}/glossary").json()["terms"]
+    row = page.locator(f"#term-{term['id']}")
+    expect(row).to_contain_text("orden")
+
+    row.get_by_role("link", name="Edit").click()
+    page.get_by_label("Target", exact=True).fill("pedido")
+    page.get_by_label("Variants").fill("pedidos")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".flash.ok")).to_contain_text("Saved “order”")
+    expect(row).to_contain_text("pedido")
+    assert admin.get(f"/v1/brands/{brand}/glossary/terms/{term['id']}").json()["variants"] == ["pedidos"]
+
+    page.get_by_role("searchbox", name="Search").fill("nothing-like-this")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator("table.glossary")).to_contain_text("No entries match")
+    page.goto(f"{gateway.url}/ui/brands/{brand}/glossary?q=pedi")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator(f"#term-{term['id']}").get_by_role("button", name="Delete").click()
+    expect(page.locator(".flash.ok")).to_contain_text("Deleted “order”")
+    assert admin.get(f"/v1/brands/{brand}/glossary").json()["total"] == 0
+
+
+def test_brand_settings_and_tone_profile(gateway, admin, page: Page) -> None:
+    brand = _brand(admin)
+    sign_in(page, gateway.url, ADMIN_KEY, f"/ui/?next=/ui/brands/{brand}")
+    page.get_by_label("Name shown").fill("Acme <b>Outdoor</b>")
+    page.get_by_label("es", exact=True).select_option("formal")
+    page.get_by_label("de", exact=True).select_option("informal")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".flash.ok")).to_contain_text(f"Saved the settings of {brand}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Acme <b>Outdoor</b>")
+    got = admin.get(f"/v1/brands/{brand}").json()
+    assert got["tone"] == {"es": "formal", "de": "informal"} and got["display_name"] == "Acme <b>Outdoor</b>"
+    page.get_by_label("Review below confidence (blank: the gateway default)").fill("2")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".flash.error")).to_contain_text("review_below")
+
+
+def test_keys_are_created_once_and_revoking_ends_the_session(gateway, admin, browser, page: Page) -> None:
+    sign_in(page, gateway.url, ADMIN_KEY, "/ui/?next=/ui/keys")
+    page.get_by_label("Label").fill("Bea")
+    page.get_by_label("Pairs (editors; blank: all)").fill("en-es")
+    page.get_by_role("button", name="Create key").click()
+    token = page.locator("#new-key").input_value()
+    assert token.startswith("tg_")
+    key_id = token.split("_")[1]
+    assert next(k for k in admin.get("/v1/keys").json() if k["id"] == key_id)["pairs"] == ["en-es"]
+
+    bea = browser.new_context().new_page()
+    sign_in(bea, gateway.url, token)
+    expect(bea.locator(".who")).to_contain_text("Bea · editor · en-es")
+    expect(bea.get_by_role("link", name="API keys")).to_have_count(0)  # editors see no admin pages
+    assert bea.goto(f"{gateway.url}/ui/keys").status == 403  # type: ignore[union-attr]
+
+    page.goto(f"{gateway.url}/ui/keys")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator(f"#key-{key_id}").get_by_role("button", name="Revoke").click()
+    expect(page.locator(".flash.ok")).to_contain_text(f"Revoked key {key_id}")
+    bea.goto(f"{gateway.url}/ui/review")
+    expect(bea.get_by_role("button", name="Sign in")).to_be_visible()
+    bea.context.close()
+
+
+def test_sign_out_ends_the_session(gateway, page: Page) -> None:
+    sign_in(page, gateway.url, ADMIN_KEY)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    page.goto(f"{gateway.url}/ui/review")
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+
+
+def test_posts_without_the_csrf_token_are_refused(gateway, admin) -> None:
+    brand = _brand(admin)
+    c, csrf = signed_in_client(gateway.url, ADMIN_KEY)
+    with c:
+        for token in (None, "forged-token"):
+            data = {"kind": "dnt", "source": "Shop Pay"} | ({"csrf": token} if token else {})
+            r = c.post(f"/ui/brands/{brand}/glossary", data=data)
+            assert r.status_code == 403 and "CSRF" in r.text
+        assert admin.get(f"/v1/brands/{brand}/glossary").json()["total"] == 0
+        r = c.post(f"/ui/brands/{brand}/glossary", data={"kind": "dnt", "source": "Shop Pay", "csrf": csrf})
+        assert r.status_code == 303
+        r = c.post(
+            f"/ui/brands/{brand}/glossary", data={"kind": "dnt", "source": "Shop"}, headers={"X-CSRF-Token": csrf}
+        )
+        assert r.status_code == 303  # htmx sends the token as a header
+        assert admin.get(f"/v1/brands/{brand}/glossary").json()["total"] == 2
+        cookie = c.cookies.get("tg_session")
+    assert cookie
+    # Sign-in has its own token: a cross-site form cannot sign a victim in either.
+    with httpx.Client(base_url=gateway.url, timeout=30) as fresh:
+        r = fresh.post("/ui/signin", data={"key": ADMIN_KEY})
+        assert r.status_code == 403 and "tg_session" not in r.headers.get("set-cookie", "")
+
+
+def test_dashboard_charts_the_traffic(gateway, admin, client, page: Page) -> None:
+    r = client.post("/v1/translate", json={"text": "Where is my parcel?", "source_lang": "en", "target_lang": "es",
+                                           "direction": "inbound"})  # fmt: skip
+    assert r.status_code == 200
+    sign_in(page, gateway.url, ADMIN_KEY, "/ui/?next=/ui/dashboard%3Fperiod%3D1h")
+    expect(page.locator("nav.periods [aria-current=page]")).to_have_text("Last hour")
+    expect(page.locator("#pair-table")).to_contain_text("en-es inbound")
+    for chart in ("volume", "flagged_share", "latency_ms"):
+        expect(page.locator(f"[data-chart={chart}] .uplot")).to_have_count(1)
+    assert int(page.locator("#kpi-volume").inner_text().replace(",", "")) >= 1
+    page.get_by_role("link", name="Last 30 days").click()
+    expect(page.locator("#pair-table")).to_contain_text("en-es inbound")
+
+
+def test_integrations_page_shows_health_or_says_none_are_configured(gateway, page: Page) -> None:
+    sign_in(page, gateway.url, ADMIN_KEY, "/ui/?next=/ui/integrations")
+    expect(page.get_by_role("heading", name="Integrations")).to_be_visible()
+    expect(page.get_by_role("heading", name="Dead letters")).to_be_visible()
