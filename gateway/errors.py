@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from redis.exceptions import ConnectionError as RedisConnectionError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from glossary.errors import GlossaryError, ImportFailed, InvalidTerm
 from models.errors import ConfigError, EngineBusy, EngineFailure, ModelError, UnknownLanguage, UnsupportedPair
@@ -158,6 +159,13 @@ def install_error_handlers(app: FastAPI) -> None:
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
         )
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, exc: ClientDisconnect) -> JSONResponse:
+        # The caller hung up before sending the whole body: nothing was read, so nothing was
+        # accepted, and nobody is left to read an answer.
+        log.info("%s %s: the client disconnected before sending its body", request.method, request.url.path)
+        return JSONResponse(error_body("bad_request", "the request body was cut off"), status_code=400)
 
     @app.exception_handler(RedisConnectionError)
     async def _redis_down(request: Request, exc: RedisConnectionError) -> JSONResponse:

@@ -18,11 +18,9 @@ from gateway.errors import BadRequest, InvalidInput, Overloaded, SignatureInvali
 from gateway.integrations.adapters import parser_for
 from gateway.integrations.base import HelpdeskMessage, Ignored, WebhookRejected
 from gateway.integrations.config import Integration
-from gateway.integrations.jobs import Job, JobKind, JobQueue
+from gateway.integrations.jobs import OWN, Job, JobKind, JobQueue
 from gateway.integrations.signatures import verify
-from gateway.integrations.store import IntegrationStore
-
-OWN = "own"  # the dedupe value a worker leaves for a message it posted itself
+from gateway.integrations.store import IntegrationStore, health_key
 _LEADING_MARKUP = re.compile(r"^(?:\s|<[^>]*>|&nbsp;)*")
 
 
@@ -80,7 +78,7 @@ class Intake:
         # A helpdesk may re-send one event under a new delivery id (Zendesk says so), so the
         # message id deduplicates too.
         keys = list(dict.fromkeys([message.delivery_id, f"message:{message.message_id}"]))
-        done = await self.queue.enqueue(job, keys)
+        done = await self.queue.enqueue(job, keys, health_key(name))  # counts accepted/duplicates too
         if done.status == "full":
             await self.integrations.count(name, "rejected", error="job queue full; webhook refused with 429")
             raise Overloaded(
@@ -90,10 +88,8 @@ class Intake:
             )
         if done.status == "duplicate":
             if done.job_id == OWN:
-                return await self._ignore(name, "posted by Tonegate itself")
-            await self.integrations.count(name, "duplicates")
+                return Outcome("ignored", reason="posted by Tonegate itself")
             return Outcome("duplicate", done.job_id, "already accepted")
-        await self.integrations.count(name, "accepted")
         return Outcome("queued", done.job_id)
 
     async def _parse(self, integration: Integration, raw: bytes, headers: Mapping[str, str]):

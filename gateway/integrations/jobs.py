@@ -22,6 +22,7 @@ from gateway.queues import DEAD, JOBS
 
 JobKind = Literal["inbound", "outbound", "reply"]
 SEEN = "tonegate:{jobs}:seen:"  # + integration:delivery id -> job id, kept DEDUPE_TTL_S
+OWN = "own"  # the dedupe value a worker leaves for a message it posted itself
 DEDUPE_TTL_S = 7 * 24 * 3600  # helpdesks retry for minutes; a week also covers a manual replay
 _ENTRY_ID = re.compile(r"^\d+-\d+$")
 
@@ -75,17 +76,28 @@ def _s(v: object) -> str:
     return v.decode() if isinstance(v, bytes) else str(v)
 
 
-# Dedupe and enqueue in one step: a replayed webhook finds its key and is not queued again, and a
-# crash can never leave a key without its job (which would drop the helpdesk's retry as a repeat).
+# Dedupe, enqueue and count in one step: a replayed webhook finds its key and is not queued again,
+# a crash can never leave a key without its job (which would drop the helpdesk's retry as a
+# repeat), and the whole intake is one write, so one fsync of the append-only file.
+# KEYS: the stream, the integration's health hash, the dedupe keys. ARGV: TTL, queue limit, now,
+# the OWN marker, then the job's fields.
 _ENQUEUE = """
-for i = 2, #KEYS do
+local function count(counter)
+  redis.call('HINCRBY', KEYS[2], counter, 1)
+  redis.call('HSET', KEYS[2], 'last_' .. counter .. '_at', ARGV[3])
+end
+for i = 3, #KEYS do
   local seen = redis.call('GET', KEYS[i])
-  if seen then return {'duplicate', seen} end
+  if seen then
+    if seen == ARGV[4] then count('ignored') else count('duplicates') end
+    return {'duplicate', seen}
+  end
 end
 local limit = tonumber(ARGV[2])
 if limit > 0 and redis.call('XLEN', KEYS[1]) >= limit then return {'full', ''} end
-local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 3))
-for i = 2, #KEYS do redis.call('SET', KEYS[i], id, 'EX', ARGV[1]) end
+local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 5))
+for i = 3, #KEYS do redis.call('SET', KEYS[i], id, 'EX', ARGV[1]) end
+count('accepted')
 return {'queued', id}
 """
 
@@ -120,9 +132,10 @@ class JobQueue:
         self._enqueue = redis.register_script(_ENQUEUE)
         self._redrive = redis.register_script(_REDRIVE)
 
-    async def enqueue(self, job: Job, dedupe: list[str]) -> Enqueued:
-        keys = [JOBS, *(f"{SEEN}{job.integration}:{d}" for d in dedupe)]
-        args: list[str | int] = [DEDUPE_TTL_S, self.max_queued]
+    async def enqueue(self, job: Job, dedupe: list[str], health: str) -> Enqueued:
+        """Queue `job` unless a dedupe key was seen; counts the outcome in the `health` hash."""
+        keys = [JOBS, health, *(f"{SEEN}{job.integration}:{d}" for d in dedupe)]
+        args: list[str | int | float] = [DEDUPE_TTL_S, self.max_queued, repr(time.time()), OWN]
         for k, v in job.fields().items():
             args += [k, v]
         status, job_id = await self._enqueue(keys=keys, args=args)

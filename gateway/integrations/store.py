@@ -18,7 +18,8 @@ _ALL = "tonegate:integrations"  # name -> stored JSON
 
 
 def health_key(name: str) -> str:
-    return f"tonegate:integration:{name}:health"
+    # In the {jobs} hash slot, so the enqueue script can count beside the stream (Redis Cluster).
+    return f"tonegate:{{jobs}}:health:{name}"
 
 
 # Counters kept per integration (HINCRBY) and shown by GET /v1/integrations/{name}.
