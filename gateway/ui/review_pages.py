@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass
 from typing import Annotated
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Form, Request, Response
 
 from gateway.deps import ServicesDep
 from gateway.errors import Conflict, Forbidden, InvalidInput
 from gateway.keys import Role, normalize_pair
-from gateway.review import OPEN, STATUSES, ReviewItem
+from gateway.review import OPEN, STATUSES, Page, ReviewItem
 from gateway.services import Services
 from gateway.ui.highlight import highlight
 from gateway.ui.web import EditorViewer, UIRoute, Viewer, redirect, render, sessions
@@ -21,6 +22,7 @@ router = APIRouter(route_class=UIRoute)
 PAGE_SIZE = 50
 LEASE_S = 300
 DUE = {"overdue": 0, "15m": 900, "1h": 3600, "24h": 86400}
+QUEUE_FIELDS = ("brand", "pair", "status", "due", "offset")
 
 # Signal names in plain words; the detail that comes with each says what was measured.
 SIGNALS = {
@@ -78,7 +80,7 @@ def _filter(brand: str, pair: str, status: str, due: str, offset: int) -> QueueF
     return QueueFilter(brand.strip(), pair.strip(), status, due, max(0, offset))
 
 
-async def _page(services: Services, viewer: Viewer, f: QueueFilter):
+async def _page(services: Services, viewer: Viewer, f: QueueFilter) -> Page:
     statuses = list(OPEN) if f.status == "open" else [] if f.status == "all" else [f.status]
     return await services.review.list(
         statuses=statuses,
@@ -89,6 +91,12 @@ async def _page(services: Services, viewer: Viewer, f: QueueFilter):
         offset=f.offset,
         limit=PAGE_SIZE,
     )
+
+
+def _queue_url(back: str) -> str:
+    """The queue with the filters an item was opened from (known fields only: never another URL)."""
+    kept = urlencode([(k, v) for k, v in parse_qsl(back)[:10] if k in QUEUE_FIELDS])
+    return "/ui/review" + (f"?{kept}" if kept else "")
 
 
 async def _holders(services: Services) -> dict[str, str]:
@@ -110,14 +118,10 @@ async def queue(
 ) -> Response:
     f = _filter(brand, pair, status, due, offset)
     page = await _page(services, viewer, f)
-    context = {
+    context = _rows_context(f, page, await _holders(services)) | {
         "section": "review",
-        "f": f,
-        "page": page,
         "brands": await services.brands.names(),
         "statuses": ("open", *STATUSES, "all"),
-        "holders": await _holders(services),
-        "page_size": PAGE_SIZE,
     }
     return await render(request, "queue.html", context)
 
@@ -132,11 +136,28 @@ async def rows(
     status: str = "open",
     due: str = "",
     offset: int = 0,
+    seen: str = "",
 ) -> Response:
-    """The table alone, polled by the queue page so new items show up without a reload."""
+    """The table alone, polled by the queue page so new items show up without a reload.
+
+    The page sends back the fingerprint of what it shows (`seen`); when nothing changed the answer
+    is 204 and htmx swaps nothing, so focus, scroll and screen readers are left alone.
+    """
     f = _filter(brand, pair, status, due, offset)
-    context = {"f": f, "page": await _page(services, viewer, f), "holders": await _holders(services)}
-    return await render(request, "_rows.html", context | {"page_size": PAGE_SIZE})
+    page = await _page(services, viewer, f)
+    if seen and seen == _fingerprint(page):
+        return Response(status_code=204, headers={"Cache-Control": "no-store"})
+    return await render(request, "_rows.html", _rows_context(f, page, await _holders(services)))
+
+
+def _fingerprint(page: Page) -> str:
+    """Changes whenever the rows shown (or the total) would: ids, statuses, claims, deadlines."""
+    parts = [str(page.total)] + [f"{i.id}:{i.status}:{i.claimed_by}:{i.deadline_at}" for i in page.items]
+    return hashlib.blake2b("|".join(parts).encode(), digest_size=12).hexdigest()
+
+
+def _rows_context(f: QueueFilter, page: Page, holders: dict[str, str]) -> dict:
+    return {"f": f, "page": page, "holders": holders, "page_size": PAGE_SIZE, "fingerprint": _fingerprint(page)}
 
 
 async def _allowed(services: Services, item_id: str, viewer: Viewer) -> ReviewItem:
@@ -147,7 +168,9 @@ async def _allowed(services: Services, item_id: str, viewer: Viewer) -> ReviewIt
 
 
 @router.get("/ui/review/{item_id}", include_in_schema=False)
-async def item_page(request: Request, item_id: str, services: ServicesDep, viewer: EditorViewer) -> Response:
+async def item_page(
+    request: Request, item_id: str, services: ServicesDep, viewer: EditorViewer, back: str = ""
+) -> Response:
     item = await _allowed(services, item_id, viewer)
     brand = await services.brands.get(item.brand)
     rules = await services.pipeline.brand_rules(brand, item.target_lang) if brand else None
@@ -172,6 +195,8 @@ async def item_page(request: Request, item_id: str, services: ServicesDep, viewe
         "holders": await _holders(services),
         "mine": item.status == "claimed" and item.claimed_by == viewer.who,
         "open": item.status in OPEN,
+        "queue_url": _queue_url(back),
+        "back": back,
     }
     return await render(request, "item.html", context)
 
@@ -183,10 +208,11 @@ async def _claimed(services: Services, item: ReviewItem, viewer: Viewer) -> None
     await services.review.claim(item.id, viewer.who, LEASE_S)
 
 
-async def _act(services: Services, viewer: Viewer, item_id: str, action: str, text: str) -> Response:
+async def _act(services: Services, viewer: Viewer, item_id: str, action: str, text: str, back: str) -> Response:
     item = await _allowed(services, item_id, viewer)
     store = sessions(services)
-    back = f"/ui/review/{item_id}"
+    queue_url = _queue_url(back)
+    back = f"/ui/review/{item_id}" + (f"?{urlencode([('back', back)])}" if back else "")
     admin = viewer.key.role == Role.admin
     try:
         if action == "claim":
@@ -196,7 +222,7 @@ async def _act(services: Services, viewer: Viewer, item_id: str, action: str, te
         if action == "release":
             await services.review.release(item_id, viewer.who, admin)
             await store.flash(viewer.session, "Released: another editor may take it.")
-            return redirect("/ui/review")
+            return redirect(queue_url)
         if not text.strip():
             what = "the translation to send" if action == "approve" else "a reason for rejecting"
             raise InvalidInput(f"Write {what} first.")
@@ -214,39 +240,42 @@ async def _act(services: Services, viewer: Viewer, item_id: str, action: str, te
         else:
             await services.review.reject(item_id, viewer.who, admin, text.strip())
             await store.flash(viewer.session, "Rejected: nothing was sent.")
-        return redirect("/ui/review")
+        return redirect(queue_url)
     except (Conflict, InvalidInput) as exc:
         await store.flash(viewer.session, exc.message, "error")
         return redirect(back)
 
 
+Back = Annotated[str, Form(max_length=500)]
+
+
 @router.post("/ui/review/{item_id}/claim", include_in_schema=False)
-async def claim(request: Request, item_id: str, services: ServicesDep, viewer: EditorViewer) -> Response:
-    return await _act(services, viewer, item_id, "claim", "")
+async def claim(item_id: str, services: ServicesDep, viewer: EditorViewer, back: Back = "") -> Response:
+    return await _act(services, viewer, item_id, "claim", "", back)
 
 
 @router.post("/ui/review/{item_id}/release", include_in_schema=False)
-async def release(request: Request, item_id: str, services: ServicesDep, viewer: EditorViewer) -> Response:
-    return await _act(services, viewer, item_id, "release", "")
+async def release(item_id: str, services: ServicesDep, viewer: EditorViewer, back: Back = "") -> Response:
+    return await _act(services, viewer, item_id, "release", "", back)
 
 
 @router.post("/ui/review/{item_id}/approve", include_in_schema=False)
 async def approve(
-    request: Request,
     item_id: str,
     services: ServicesDep,
     viewer: EditorViewer,
     text: Annotated[str, Form(max_length=100_000)] = "",
+    back: Back = "",
 ) -> Response:
-    return await _act(services, viewer, item_id, "approve", text)
+    return await _act(services, viewer, item_id, "approve", text, back)
 
 
 @router.post("/ui/review/{item_id}/reject", include_in_schema=False)
 async def reject(
-    request: Request,
     item_id: str,
     services: ServicesDep,
     viewer: EditorViewer,
     reason: Annotated[str, Form(max_length=2000)] = "",
+    back: Back = "",
 ) -> Response:
-    return await _act(services, viewer, item_id, "reject", reason)
+    return await _act(services, viewer, item_id, "reject", reason, back)

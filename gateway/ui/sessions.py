@@ -3,7 +3,8 @@
 The browser holds only a random session id (HttpOnly, SameSite=Strict cookie). The session
 stores the key's id and a CSRF token, never the API key itself; the key is loaded again on every
 request, so a revoked key (or a changed role or pair list) takes effect at the next click.
-Sessions slide: each request pushes the expiry SESSION_TTL_S further.
+Sessions slide: each request pushes the expiry SESSION_TTL_S further, but none outlives
+SESSION_MAX_AGE_S (a queue page left open polls forever; the person signs in again each day).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from gateway.keys import ApiKey, KeyStore, Role
 SESSION_COOKIE = "tg_session"
 SIGNIN_CSRF_COOKIE = "tg_signin"  # double-submit token for the sign-in form, before a session exists
 SESSION_TTL_S = 8 * 3600
+SESSION_MAX_AGE_S = 24 * 3600
 _PREFIX = "tonegate:ui:session:"
 
 
@@ -70,7 +72,7 @@ class SessionStore:
             return None
         session = Session(id=session_id, **json.loads(raw))
         key = await self._key(session)
-        if key is None:
+        if key is None or time.time() - session.created_at > SESSION_MAX_AGE_S:
             await self.end(session_id)
             return None
         return session, key

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 
 import httpx
@@ -139,7 +140,7 @@ def test_sign_out_ends_the_session(gateway, page: Page) -> None:
 def test_posts_without_the_csrf_token_are_refused(gateway, admin) -> None:
     brand = _brand(admin)
     c, csrf = signed_in_client(gateway.url, ADMIN_KEY)
-    with c:
+    with contextlib.closing(c):
         for token in (None, "forged-token"):
             data = {"kind": "dnt", "source": "Shop Pay"} | ({"csrf": token} if token else {})
             r = c.post(f"/ui/brands/{brand}/glossary", data=data)

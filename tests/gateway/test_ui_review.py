@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 import secrets
 import time
 
@@ -9,8 +11,14 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from tests.conftest import ADMIN_KEY
-from tests.gateway.test_review import DOUBTFUL, new_brand, queue, wait_for
-from tests.gateway.ui_support import _browser, _page, _receiver, drop_items, new_key, seed_items, sign_in  # noqa: F401
+from tests.gateway.test_review import DOUBTFUL, new_brand, queue
+from tests.gateway.ui_support import _browser, _page, drop_items, new_key, seed_items, sign_in  # noqa: F401
+from tests.helpdesk_fixtures import fake_helpdesks_fixture, helpdesks_fixture  # noqa: F401 (pytest fixtures)
+from tests.helpdesks import FakeHelpdesk
+from tests.integration_stack import Sender, add_integration, chatwoot_message, wait_for
+
+SPANISH = "Hola, mi pedido no ha llegado todavía y necesito ayuda."
+_ids = itertools.count(int(time.time()) % 10**6 * 100)
 
 
 def test_a_wrong_key_is_refused_with_a_message(gateway, page: Page) -> None:
@@ -21,48 +29,102 @@ def test_a_wrong_key_is_refused_with_a_message(gateway, page: Page) -> None:
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
 
 
-def test_editor_edits_and_approves_and_the_helpdesk_receives_the_text(gateway, admin, client, receiver, page) -> None:
-    hook = receiver()
+def _conversation(gateway, admin: httpx.Client, desk: FakeHelpdesk, brand: str) -> tuple[Sender, int]:
+    """A Chatwoot integration for the brand and a conversation whose customer writes Spanish."""
+    name = "ui-cw-" + secrets.token_hex(3)
+    add_integration(admin, name, desk, brand=brand)
+    cw, conversation = Sender(gateway.url, name, "chatwoot"), secrets.randbelow(10**6)
+    assert cw.send(chatwoot_message(next(_ids), conversation, SPANISH)).status_code == 202
+    wait_for(lambda: desk.messages(str(conversation)), what="the customer's message as a note")
+    return cw, conversation
+
+
+def _agent_reply(admin: httpx.Client, cw: Sender, conversation: int, brand: str, text: str) -> str:
+    """The agent answers in English through the helpdesk; the doubtful translation waits for review."""
+    reply = chatwoot_message(next(_ids), conversation, "/tr " + text, customer=False, private=True)
+    assert cw.send(reply).status_code == 202
+    found: list[str] = []
+
+    def queued() -> bool:
+        items = admin.get("/v1/review", params={"brand": brand, "limit": 200}).json()["items"]
+        found[:] = [i["id"] for i in items if i["source"] == text]
+        return bool(found)
+
+    wait_for(queued, what=f"a review item for {text!r}")
+    return found[0]
+
+
+def _public(desk: FakeHelpdesk, conversation: int) -> list[str]:
+    return [m.text for m in desk.messages(str(conversation)) if not m.internal]
+
+
+def test_editor_edits_and_approves_and_the_helpdesk_receives_the_text(gateway, admin, helpdesks, page) -> None:
+    desk = helpdesks["chatwoot"]
     brand = new_brand(admin)
-    first = queue(client, brand, callback_url=hook.url)["review_id"]
+    cw, conversation = _conversation(gateway, admin, desk, brand)
+    first = _agent_reply(admin, cw, conversation, brand, DOUBTFUL)
     ana = new_key(admin, "editor", label="Ana")
     sign_in(page, gateway.url, ana["key"], f"/ui/?next=/ui/review%3Fbrand%3D{brand}")
     assert page.url.endswith(f"/ui/review?brand={brand}")
     expect(page.locator("#queue-total")).to_have_text("1")
     expect(page.locator(f"#item-{first}")).to_have_text(DOUBTFUL)
-    expect(page.locator("time.countdown").first).to_contain_text("in ")  # the live countdown ran
+    countdown = page.locator("time.countdown").first
+    expect(countdown).to_contain_text(re.compile(r"^in \d+ min \d+ s$"))  # the script replaced the date
+    shown = countdown.inner_text()
+    expect(countdown).not_to_have_text(shown, timeout=3_000)  # ... and it keeps counting down
 
-    # A new item shows up without a reload (the list is polled).
-    second = queue(client, brand, callback_url=hook.url, text="Your zorblax refund is on its way.")["review_id"]
-    expect(page.locator(f"#item-{second}")).to_be_visible(timeout=10_000)
+    # A new item shows up without a reload: the page's own state survives, the row is marked new.
+    page.evaluate("window.__same_page = true")
+    second_text = "Hello, your zorblax order has shipped today."
+    second = _agent_reply(admin, cw, conversation, brand, second_text)
+    expect(page.locator(f"#item-{second}")).to_be_visible(timeout=15_000)
     expect(page.locator("#queue-total")).to_have_text("2")
+    expect(page.locator(f"tr[data-id='{second}']")).to_have_class(re.compile(r"\bnew\b"))
+    expect(page.locator("#queue-news")).to_contain_text("Queue updated: 2 items, 1 new")
+    assert page.evaluate("window.__same_page") is True
 
-    page.locator(f"#item-{first}").click()
+    # Keyboard: j and k move between the items, Enter opens one.
+    rows = [page.locator("a.item-link").nth(i).get_attribute("id") for i in range(2)]
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    assert page.evaluate("document.activeElement.id") == rows[1]
+    page.keyboard.press("k")
+    assert page.evaluate("document.activeElement.id") == rows[0]
+    page.locator(f"#item-{first}").focus()
+    page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Source (en)")).to_be_visible()
+    assert f"/ui/review/{first}" in page.url
     expect(page.locator("#source-text")).to_have_text(DOUBTFUL)
     expect(page.locator("#claim")).to_contain_text("nobody")
     page.get_by_role("button", name="Claim").click()
     expect(page.locator("#claim")).to_contain_text("Ana (you)")
+    assert admin.get(f"/v1/review/{first}").json()["claimed_by"] == f"key:{ana['id']}"
     edited = "Hola, su pedido zorblax ha sido enviado (revisado por Ana)."
+    assert not _public(desk, conversation)  # nothing reached the customer before approval
     page.get_by_label("The text the customer will get").fill(edited)
     page.get_by_role("button", name="Approve").click()
     expect(page.locator(".flash.ok")).to_contain_text("Approved")
-    wait_for(lambda: any(d["review_id"] == first for d in hook.delivered()))
-    [delivered] = [d for d in hook.delivered() if d["review_id"] == first]
-    assert delivered["text"] == edited and delivered["kind"] == "approved"
+    assert page.url.endswith(f"/ui/review?brand={brand}")  # back to the queue it came from
+    wait_for(lambda: _public(desk, conversation), what="the approved reply in the helpdesk")
+    assert _public(desk, conversation) == [edited]
 
-    # The second one by keyboard alone: no claim first (approving takes it), Ctrl+Enter in the text box.
-    page.goto(f"{gateway.url}/ui/review/{second}")
-    box = page.get_by_label("The text the customer will get")
-    box.fill("Su reembolso zorblax está en camino.")
-    box.press("Control+Enter")
+    # The second one by keyboard alone: the post-edit box has the focus, Alt+1 inserts the memory's
+    # suggestion (the text approved a moment ago), Ctrl+Enter approves (and claims).
+    page.keyboard.press("j")
+    page.keyboard.press("Enter")
+    expect(page.locator("#source-text")).to_have_text(second_text)
+    assert page.evaluate("document.activeElement.id") == "post-edit"
+    expect(page.locator("ol.suggestions")).to_contain_text(edited)
+    page.keyboard.press("Alt+1")
+    assert page.get_by_label("The text the customer will get").input_value() == edited
+    page.keyboard.press("End")
+    page.keyboard.type(" Hoy.")
+    page.keyboard.press("Control+Enter")
     expect(page.locator(".flash.ok")).to_contain_text("Approved")
-    wait_for(lambda: any(d["review_id"] == second for d in hook.delivered()))
-    assert [d["text"] for d in hook.delivered() if d["review_id"] == second] == ["Su reembolso zorblax está en camino."]
+    wait_for(lambda: len(_public(desk, conversation)) == 2, what="the second approved reply")
+    assert _public(desk, conversation)[1] == edited + " Hoy."
     detail = admin.get(f"/v1/review/{second}").json()
     assert detail["status"] == "approved" and detail["decided_by"] == f"key:{ana['id']}"
-    # Approving from the page feeds the memory and the dashboard, as the API does.
-    assert queue(client, brand)["engine"] == "memory"
 
 
 def test_reject_needs_a_reason_and_delivers_nothing(gateway, admin, client, page) -> None:

@@ -5,22 +5,32 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.gateway.test_review import Receiver
-
 CHROMIUM = "/usr/bin/chromium"
+# Debian's Chromium, headless, as root in a container: no sandbox (it needs user namespaces), no
+# GPU, and none of the background traffic a browser makes on its own (tests never reach the network).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--no-default-browser-check",
+]
 
 
 @pytest.fixture(scope="module", name="browser")
 def _browser() -> Iterator[Browser]:
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True)
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield b
         b.close()
 
@@ -35,22 +45,6 @@ def _page(browser: Browser) -> Iterator[Page]:
     yield page
     context.close()
     assert errors == [], errors
-
-
-@pytest.fixture(name="receiver")
-def _receiver() -> Iterator[Callable[[], Receiver]]:
-    """Fake helpdesks: HTTP servers on 127.0.0.1 that record the callbacks they get."""
-    made: list[Receiver] = []
-
-    def make() -> Receiver:
-        made.append(Receiver())
-        made[-1].thread.start()
-        return made[-1]
-
-    yield make
-    for r in made:
-        r.server.shutdown()
-        r.server.server_close()
 
 
 def sign_in(page: Page, base_url: str, key: str, path: str = "/ui/") -> None:

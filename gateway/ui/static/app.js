@@ -105,7 +105,39 @@
     }
   });
 
-  document.addEventListener("DOMContentLoaded", tick);
-  document.addEventListener("htmx:afterSwap", tick);
+  // The queue's rows are swapped in by htmx when they change: mark the rows that were not there
+  // before and say so in a live region (the table itself is not one: it would be read out whole).
+  var known = null;
+
+  function rowIds() {
+    return Array.prototype.map.call(document.querySelectorAll("#queue tr[data-id]"), function (tr) {
+      return tr.getAttribute("data-id");
+    });
+  }
+
+  function queueChanged() {
+    var ids = rowIds();
+    var fresh = known ? ids.filter(function (id) { return !known.has(id); }) : [];
+    fresh.forEach(function (id) {
+      var row = document.querySelector("#queue tr[data-id='" + CSS.escape(id) + "']");
+      if (row) row.classList.add("new");
+    });
+    known = new Set(ids);
+    var news = document.getElementById("queue-news");
+    var total = document.getElementById("queue-total");
+    if (news && total) {
+      news.textContent = "Queue updated: " + total.textContent + " items" +
+        (fresh.length ? ", " + fresh.length + " new on this page." : ".");
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (document.getElementById("queue")) known = new Set(rowIds());
+    tick();
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.target && event.target.id === "queue") queueChanged();
+    tick();
+  });
   setInterval(tick, 1000);
 })();
