@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Form, Request, Response
+from pydantic import ValidationError
 
 from gateway.deps import ServicesDep
-from gateway.errors import InvalidInput
+from gateway.errors import Conflict, InvalidInput
+from gateway.integrations.config import IntegrationFields
 from gateway.services import Services
 from gateway.stats import PERIODS
 from gateway.ui.web import AdminViewer, EditorViewer, UIRoute, redirect, render, sessions
 
 router = APIRouter(route_class=UIRoute)
+LETTERS_PAGE = 50
+Text = Annotated[str, Form(max_length=2000)]
 
 
 def _mean(values: list[float | None]) -> float | None:
@@ -47,42 +52,84 @@ def _integration_services(services: Services) -> tuple[Any, Any]:
 
 
 @router.get("/ui/integrations", include_in_schema=False)
-async def integrations(request: Request, services: ServicesDep, viewer: AdminViewer) -> Response:
+async def integrations(
+    request: Request, services: ServicesDep, viewer: AdminViewer, integration: str = "", after: str = ""
+) -> Response:
     store, jobs = _integration_services(services)
     rows: list[dict] = []
     if store is not None:
-        for integration in await store.all():
-            rows.append({**integration.public(), "health": await store.health(integration.name)})
+        for found in await store.all():
+            rows.append({**found.public(), "health": await store.health(found.name)})
     letters: list[dict] = []
     dead_total = 0
     if jobs is not None:
-        letters, dead_total = await jobs.dead_letters(integration=None, after=None, limit=50)
+        letters, dead_total = await jobs.dead_letters(
+            integration=integration or None, after=after or None, limit=LETTERS_PAGE
+        )
     context = {
         "section": "integrations",
         "available": store is not None,
         "rows": rows,
         "letters": letters,
         "dead_total": dead_total,
+        "integration": integration,
+        "after": after,
+        "more": len(letters) == LETTERS_PAGE,
         "can_redrive": jobs is not None,
     }
     return await render(request, "integrations.html", context)
 
 
+@router.post("/ui/integrations/{name}", include_in_schema=False)
+async def update_integration(
+    name: str, services: ServicesDep, viewer: AdminViewer, enabled: Text = "", api_token: Text = ""
+) -> Response:
+    """The two fixes an admin makes from here: switch it off or on, and replace a refused API token."""
+    store, _ = _integration_services(services)
+    if store is None:
+        raise InvalidInput("this gateway has no integrations")
+    fields: dict[str, object] = {}
+    if enabled in ("yes", "no"):
+        fields["enabled"] = enabled == "yes"
+    if api_token.strip():
+        fields["api_token"] = api_token.strip()
+    flash = sessions(services).flash
+    if not fields:
+        await flash(viewer.session, "Nothing to change: give a new API token.", "error")
+        return redirect("/ui/integrations")
+    try:
+        await store.update(name, IntegrationFields.model_validate(fields))
+    except ValidationError as exc:
+        await flash(viewer.session, f"Not saved: {exc.errors()[0]['msg'].removeprefix('Value error, ')}", "error")
+        return redirect("/ui/integrations")
+    except Conflict as exc:  # declared in the TONEGATE_INTEGRATIONS file
+        await flash(viewer.session, f"Not saved: {exc.message}", "error")
+        return redirect("/ui/integrations")
+    said = [("enabled" if fields["enabled"] else "disabled")] if "enabled" in fields else []
+    said += ["new API token saved"] if "api_token" in fields else []
+    await flash(viewer.session, f"{name}: {', '.join(said)}.")
+    return redirect("/ui/integrations")
+
+
 @router.post("/ui/integrations/deadletters/{entry_id}/redrive", include_in_schema=False)
-async def redrive(entry_id: str, services: ServicesDep, viewer: AdminViewer) -> Response:
+async def redrive(entry_id: str, services: ServicesDep, viewer: AdminViewer, integration: Text = "") -> Response:
     _, jobs = _integration_services(services)
     if jobs is None:
         raise InvalidInput("this gateway has no integration jobs")
     job_id = await jobs.redrive(entry_id)
     await sessions(services).flash(viewer.session, f"Sent dead letter {entry_id} back to work as job {job_id}.")
-    return redirect("/ui/integrations")
+    return redirect(_letters_url(integration))
 
 
 @router.post("/ui/integrations/deadletters/redrive", include_in_schema=False)
-async def redrive_all(services: ServicesDep, viewer: AdminViewer, integration: str = "") -> Response:
+async def redrive_all(services: ServicesDep, viewer: AdminViewer, integration: Text = "") -> Response:
     _, jobs = _integration_services(services)
     if jobs is None:
         raise InvalidInput("this gateway has no integration jobs")
     moved = await jobs.redrive_all(integration or None)
     await sessions(services).flash(viewer.session, f"Sent {len(moved)} dead letters back to work.")
-    return redirect("/ui/integrations")
+    return redirect(_letters_url(integration))
+
+
+def _letters_url(integration: str) -> str:
+    return "/ui/integrations" + (f"?{urlencode({'integration': integration})}#dead-letters-h" if integration else "")

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+import time
 
 import httpx
 from playwright.sync_api import Page, expect
 
 from tests.conftest import ADMIN_KEY
 from tests.gateway.ui_support import _browser, _page, sign_in, signed_in_client  # noqa: F401
+from tests.helpdesk_fixtures import FAKE_TOKENS, fake_helpdesks_fixture, helpdesks_fixture  # noqa: F401
+from tests.integration_stack import Sender, add_integration, wait_for, zendesk_trigger
+
+SPANISH = "Hola, mi pedido no ha llegado todavía y necesito ayuda."
 
 BAD_CSV = (
     "kind,source_lang,target_lang,source,target,case_sensitive,note\n"
@@ -129,8 +134,12 @@ def test_keys_are_created_once_and_revoking_ends_the_session(gateway, admin, bro
     bea.context.close()
 
 
-def test_sign_out_ends_the_session(gateway, page: Page) -> None:
+def test_the_session_cookie_is_locked_down_and_sign_out_ends_it(gateway, page: Page) -> None:
     sign_in(page, gateway.url, ADMIN_KEY)
+    [cookie] = [c for c in page.context.cookies() if c["name"] == "tg_session"]
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/ui"
+    assert 0 < cookie["expires"] - time.time() <= 8 * 3600 + 60
+    assert ADMIN_KEY not in str(page.context.cookies()) and ADMIN_KEY not in page.content()
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     page.goto(f"{gateway.url}/ui/review")
@@ -175,7 +184,40 @@ def test_dashboard_charts_the_traffic(gateway, admin, client, page: Page) -> Non
     expect(page.locator("#pair-table")).to_contain_text("en-es inbound")
 
 
-def test_integrations_page_shows_health_or_says_none_are_configured(gateway, page: Page) -> None:
+def test_an_admin_fixes_a_refused_token_and_redrives_the_dead_letter(gateway, admin, helpdesks, page: Page) -> None:
+    desk = helpdesks["zendesk"]
+    name = "ui-zd-" + secrets.token_hex(3)
+    add_integration(admin, name, desk, api_token="agent@example.com/token:wrong")
+    ticket = secrets.randbelow(10**6)
+    sent = Sender(gateway.url, name, "zendesk").send(zendesk_trigger(ticket, ticket, SPANISH))
+    assert sent.status_code == 202, sent.text
+    letters = lambda: admin.get("/v1/deadletters", params={"integration": name}).json()["items"]  # noqa: E731
+    wait_for(letters, what="the refused note in the dead letters")
+
     sign_in(page, gateway.url, ADMIN_KEY, "/ui/?next=/ui/integrations")
-    expect(page.get_by_role("heading", name="Integrations")).to_be_visible()
-    expect(page.get_by_role("heading", name="Dead letters")).to_be_visible()
+    row = page.locator(f"#integration-{name}")
+    expect(row).to_contain_text("zendesk")
+    expect(row.locator("td").nth(2)).to_contain_text("UTC")  # the last webhook
+    expect(row.locator("td.error-text")).to_contain_text("401")
+    row.get_by_role("link", name="1", exact=True).click()  # its dead letters
+    listed = page.locator("#dead-letters tbody tr")
+    expect(listed).to_have_count(1)
+    expect(listed).to_contain_text(str(ticket))
+    expect(listed).to_contain_text("401")
+
+    row.get_by_text("New token").click()
+    row.get_by_label(f"API token for {name}").fill(FAKE_TOKENS["zendesk"])
+    row.get_by_role("button", name="Save token").click()
+    expect(page.locator(".flash.ok")).to_contain_text(f"{name}: new API token saved")
+    assert not desk.messages(str(ticket))
+    page.goto(f"{gateway.url}/ui/integrations?integration={name}")
+    page.locator("#dead-letters").get_by_role("button", name="Re-drive").click()
+    expect(page.locator(".flash.ok")).to_contain_text("back to work")
+    wait_for(lambda: desk.messages(str(ticket)), what="the re-driven note in the helpdesk")
+    assert letters() == []
+    expect(page.get_by_text(f"No dead letters for {name}")).to_be_visible()
+
+    page.locator(f"#integration-{name}").get_by_role("button", name=f"Disable {name}").click()
+    expect(page.locator(".flash.ok")).to_contain_text(f"{name}: disabled")
+    expect(page.locator(f"#integration-{name} .badge")).to_have_text("disabled")
+    assert admin.get(f"/v1/integrations/{name}").json()["enabled"] is False

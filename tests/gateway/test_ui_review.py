@@ -21,9 +21,11 @@ SPANISH = "Hola, mi pedido no ha llegado todavía y necesito ayuda."
 _ids = itertools.count(int(time.time()) % 10**6 * 100)
 
 
-def test_a_wrong_key_is_refused_with_a_message(gateway, page: Page) -> None:
+def test_a_wrong_key_is_refused_with_a_message(gateway, helpdesk_key, page: Page) -> None:
     sign_in(page, gateway.url, "tg_000000000000_not-a-real-key")
     expect(page.locator("#signin-error")).to_have_text("That API key is unknown or has been revoked.")
+    sign_in(page, gateway.url, helpdesk_key)  # a machine's key is not a person's
+    expect(page.locator("#signin-error")).to_contain_text("A helpdesk key cannot use the web app")
     assert page.url.startswith(gateway.url + "/ui/")
     page.goto(gateway.url + "/ui/review")  # no session: back to sign-in
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
@@ -152,6 +154,32 @@ def test_an_editor_limited_to_a_pair_sees_only_that_pair(gateway, admin, gateway
     response = page.goto(f"{gateway.url}/ui/review/{es}")
     assert response is not None and response.status == 403
     expect(page.get_by_role("alert")).to_contain_text("en-fr only")
+
+
+def test_the_item_page_marks_terms_and_tone_in_both_texts_and_explains_why(gateway, admin, gateway_redis, page) -> None:
+    brand = "ui-marks-" + secrets.token_hex(3)
+    r = admin.put(f"/v1/brands/{brand}", json={"languages": ["en", "es"], "tone": {"es": "formal"}})
+    assert r.status_code == 201, r.text
+    for term in ({"kind": "term", "source": "order", "target": "pedido", "source_lang": "en", "target_lang": "es"},
+                 {"kind": "dnt", "source": "Zorblax"}):  # fmt: skip
+        assert admin.post(f"/v1/brands/{brand}/glossary", json=term).status_code == 201
+    [rid] = seed_items(
+        gateway_redis.url, brand, 1, source="Your Zorblax order has shipped.", mt="Tu pedido Zorblax ha salido."
+    )
+    sign_in(page, gateway.url, new_key(admin, "editor")["key"])
+    page.goto(f"{gateway.url}/ui/review/{rid}")
+    source, mt = page.locator("#source-text"), page.locator("#mt-text")
+    expect(source).to_have_text("Your Zorblax order has shipped.")  # marks add no text
+    expect(source.locator("mark.term")).to_have_text("order")
+    expect(source.locator("mark.dnt")).to_have_text("Zorblax")
+    expect(mt.locator("mark.term")).to_have_text("pedido")
+    expect(mt.locator("mark.dnt")).to_have_text("Zorblax")
+    expect(mt.locator("mark.tone")).to_have_text("Tu")
+    assert "formal" in (mt.locator("mark.tone").get_attribute("title") or "")
+    why = page.locator("ul.signals")
+    expect(why).to_contain_text("Translated back, the meaning changed: the round trip lost the meaning")
+    expect(why).to_contain_text("“order” must be translated as “pedido”")
+    expect(why).to_contain_text("informal possessive")
 
 
 def test_markup_in_a_message_is_shown_as_text_and_never_runs(gateway, admin, client, page) -> None:

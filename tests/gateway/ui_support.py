@@ -75,7 +75,13 @@ def signed_in_client(base_url: str, key: str) -> tuple[httpx.Client, str]:
 
 
 def seed_items(
-    redis_url: str, brand: str, count: int, *, pair: tuple[str, str] = ("en", "es"), source: str = "Hi"
+    redis_url: str,
+    brand: str,
+    count: int,
+    *,
+    pair: tuple[str, str] = ("en", "es"),
+    source: str = "Hi",
+    mt: str = "Hola",
 ) -> list[str]:
     """Review items written straight into the gateway's Redis through ReviewStore (fast: no engine)."""
     from redis.asyncio import Redis
@@ -87,7 +93,7 @@ def seed_items(
         store = ReviewStore(redis)
         new = NewItem(
             brand=brand, source_lang=pair[0], target_lang=pair[1], conversation_id="c-" + secrets.token_hex(3),
-            channel="chat", direction="outbound", source=source, mt="Hola", confidence=0.41, band="poor",
+            channel="chat", direction="outbound", source=source, mt=mt, confidence=0.41, band="poor",
             engine="apertium:en-es", signals=[{"name": "round_trip", "detail": "the round trip lost the meaning"}],
             deadline_s=3600, on_deadline="hold",
         )  # fmt: skip
