@@ -52,7 +52,6 @@ from tests.helpdesks import FakeHelpdesk  # noqa: E402
 ADMIN_KEY = "bench-admin-key-0123456789abcdef"
 SECRET = "whsec-bench-0123456789abcdef"
 HELPDESK_TOKEN = "cw-bench-token"
-ENGINES = '[[engine]]\nname = "apertium"\nkind = "apertium"\npairs = ["en-es", "es-en"]\n'
 LEVELS = (1, 2, 4, 8, 16, 32, 64)
 
 # wrk reads pre-built, pre-signed requests (NUL-separated raw HTTP) and cycles through them;
@@ -76,7 +75,8 @@ WRK_SCRIPT = textwrap.dedent(
       local a, o = 0, 0
       for _, t in ipairs(threads) do a = a + t:get("accepted"); o = o + t:get("other") end
       io.write(string.format(
-        '{"requests": %d, "duration_s": %.3f, "p50_ms": %.3f, "p99_ms": %.3f, "accepted": %d, "other": %d, "errors": %d}\\n',
+        '{"requests": %d, "duration_s": %.3f, "p50_ms": %.3f, "p99_ms": %.3f, ' ..
+        '"accepted": %d, "other": %d, "errors": %d}\\n',
         summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
         a, o, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
     end
@@ -118,14 +118,12 @@ def raw_request(path: str, port: int, body: bytes, headers: dict[str, str]) -> b
 class Gateway:
     """The app (plus the bare endpoint) under uvicorn, in its own process."""
 
-    def __init__(self, data_dir: Path, engines: Path, workers: int) -> None:
+    def __init__(self, data_dir: Path, workers: int) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = os.environ | {
             "TONEGATE_DATA_DIR": str(data_dir),
             "TONEGATE_ADMIN_KEY": ADMIN_KEY,
-            "TONEGATE_ENGINES": str(engines),
-            "TONEGATE_LANGUAGES": '["en", "es"]',
             "TONEGATE_WORKERS": str(workers),
             "TONEGATE_MAX_QUEUED_JOBS": "0",  # the intake run queues more than a day's chats
             "TONEGATE_LOG_LEVEL": "warning",
@@ -178,8 +176,8 @@ def wrk(url: str, concurrency: int, seconds: float, requests_file: Path, script:
     return result
 
 
-def intake(work: Path, engines: Path, desk: FakeHelpdesk, levels: tuple[int, ...], seconds: float) -> list[dict]:
-    gateway = Gateway(work / "intake", engines, workers=0)
+def intake(work: Path, desk: FakeHelpdesk, levels: tuple[int, ...], seconds: float) -> list[dict]:
+    gateway = Gateway(work / "intake", workers=0)
     try:
         add_integration(gateway, desk)
         script = work / "bench.lua"
@@ -222,9 +220,9 @@ def intake(work: Path, engines: Path, desk: FakeHelpdesk, levels: tuple[int, ...
     return rows
 
 
-def end_to_end(work: Path, engines: Path, desk: FakeHelpdesk, texts: list[str], rate: float) -> dict:
+def end_to_end(work: Path, desk: FakeHelpdesk, texts: list[str], rate: float) -> dict:
     """One webhook every 1/rate s; each message its own conversation, so its note is easy to find."""
-    gateway = Gateway(work / f"e2e-{rate}", engines, workers=1)
+    gateway = Gateway(work / f"e2e-{rate}", workers=1)
     desk.reset()
     try:
         add_integration(gateway, desk)
@@ -287,12 +285,10 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="tonegate-bench-") as tmp:
             work = Path(tmp)
-            engines = work / "engines.toml"
-            engines.write_text(ENGINES)
             print(f"intake: wrk, {seconds:g} s per level, bare endpoint then webhook", flush=True)
-            rows = intake(work, engines, desk, LEVELS, seconds)
+            rows = intake(work, desk, LEVELS, seconds)
             print("end to end: webhook sent → internal note received by the fake Chatwoot", flush=True)
-            e2e = [end_to_end(work, engines, desk, texts, rate) for rate in rates]
+            e2e = [end_to_end(work, desk, texts, rate) for rate in rates]
     finally:
         desk.stop()
 

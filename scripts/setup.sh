@@ -11,8 +11,9 @@ APT_PACKAGES=(
   redis-server
   apertium apertium-eng-spa apertium-fr-es apertium-es-pt apertium-spa-ita apertium-eng-cat
 )
-# The web app tests drive Debian's Chromium (Playwright never downloads a browser of its own).
-[ "${1:-}" = "test" ] && APT_PACKAGES+=(chromium fonts-dejavu-core)
+# The web app tests drive Debian's Chromium (Playwright never downloads a browser of its own);
+# wrk is the load generator of bench/webhooks.py.
+[ "${1:-}" = "test" ] && APT_PACKAGES+=(chromium fonts-dejavu-core wrk)
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 

@@ -100,6 +100,9 @@ class IntegrationFields(BaseModel):
 
 
 class Integration(IntegrationFields):
+    # Frozen: the store hands one parsed instance to every webhook until the record changes.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
     name: Annotated[str, Field(pattern=NAME_PATTERN, description="used in the webhook URL /v1/webhooks/{name}")]
     kind: Kind
     brand: str = "demo"

@@ -21,6 +21,7 @@ from gateway.integrations.config import Integration
 from gateway.integrations.jobs import OWN, Job, JobKind, JobQueue
 from gateway.integrations.signatures import verify
 from gateway.integrations.store import IntegrationStore, health_key
+
 _LEADING_MARKUP = re.compile(r"^(?:\s|<[^>]*>|&nbsp;)*")
 
 

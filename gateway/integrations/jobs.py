@@ -54,7 +54,9 @@ class Job:
         return f"{self.integration}/{self.ref.key}"
 
     def fields(self) -> dict[str, str]:
-        return {k: repr(v) if isinstance(v, float) else str(v) for k, v in asdict(self).items()}
+        # getattr, not asdict(): asdict deep-copies, and this runs for every webhook.
+        values = ((f.name, getattr(self, f.name)) for f in fields(self))
+        return {k: repr(v) if isinstance(v, float) else str(v) for k, v in values}
 
     @classmethod
     def from_fields(cls, raw: dict) -> Job:

@@ -33,10 +33,21 @@ def _s(v: object) -> str:
 class IntegrationStore:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
+        # The last parse of each stored record: every webhook reads its integration (so a change
+        # made through any API process counts at once) but validates it only when it changed.
+        self._parsed: dict[str, tuple[bytes, Integration]] = {}
 
     async def get(self, name: str) -> Integration | None:
         raw = await self.redis.hget(_ALL, name)
-        return Integration.model_validate_json(raw) if raw else None
+        if not raw:
+            self._parsed.pop(name, None)
+            return None
+        cached = self._parsed.get(name)
+        if cached is not None and cached[0] == raw:
+            return cached[1]
+        integration = Integration.model_validate_json(raw)
+        self._parsed[name] = (raw, integration)
+        return integration
 
     async def require(self, name: str) -> Integration:
         found = await self.get(name)
