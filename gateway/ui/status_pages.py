@@ -32,6 +32,7 @@ async def dashboard(request: Request, services: ServicesDep, viewer: EditorViewe
     board = await services.stats.dashboard(period)  # type: ignore[arg-type]
     volume = sum(t["volume"] for t in board.totals.values())
     flagged = sum(t["flagged"] for t in board.totals.values())
+    latency = {engine: _mean(values) for engine, values in board.latency_ms.items()}
     context = {
         "section": "dashboard",
         "period": period,
@@ -41,7 +42,8 @@ async def dashboard(request: Request, services: ServicesDep, viewer: EditorViewe
         "volume": volume,
         "flagged_share": flagged / volume if volume else None,
         "approval_s": _mean(board.approval_s),
-        "latency": {engine: _mean(values) for engine, values in board.latency_ms.items()},
+        "latency_mean": _mean(list(latency.values())),
+        "slowest": max(((e, ms) for e, ms in latency.items() if ms is not None), key=lambda x: x[1], default=None),
     }
     return await render(request, "dashboard.html", context)
 

@@ -21,8 +21,9 @@
       return;
     }
     var width = Math.max(280, el.clientWidth || 480);
-    new uPlot({ width: width, height: 220, series: series,
-      axes: [{}, { values: function (u, ticks) { return ticks.map(format); } }] }, data, el);
+    // A static legend: values read "—" until hovered, which on a page of four charts is noise.
+    new uPlot({ width: width, height: 220, series: series, legend: { live: false },
+      axes: [{}, { size: 64, values: function (u, ticks) { return ticks.map(format); } }] }, data, el);
   }
 
   document.addEventListener("DOMContentLoaded", function () {
