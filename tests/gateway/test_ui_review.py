@@ -221,5 +221,11 @@ def test_the_queue_pages_ten_thousand_items_on_the_server(gateway, admin, gatewa
             r = c.get("/ui/review/rows", params={"brand": brand, "offset": 9_990})
             assert r.status_code == 200 and time.perf_counter() - started < 2
             assert r.text.count('class="item-link"') == 10
+            # Polled again with nothing changed: 204, so the browser swaps nothing.
+            seen = re.search(r'id="queue-seen" name="seen" value="([0-9a-f]+)"', r.text).group(1)  # type: ignore[union-attr]
+            again = c.get("/ui/review/rows", params={"brand": brand, "offset": 9_990, "seen": seen})
+            assert again.status_code == 204 and again.text == ""
+            moved = c.get("/ui/review/rows", params={"brand": brand, "offset": 9_980, "seen": seen})
+            assert moved.status_code == 200 and moved.text.count('class="item-link"') == 20
     finally:
         drop_items(gateway_redis.url, brand, ids)
