@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import re
 import secrets
 import time
+from pathlib import Path
 
 import httpx
 from playwright.sync_api import Page, expect
@@ -58,6 +61,11 @@ def test_a_csv_with_one_bad_line_shows_that_line_and_imports_nothing(gateway, ad
     page.get_by_role("button", name="Import").click()
     expect(page.locator(".flash.ok")).to_contain_text("Imported 3 entries (merge): 3 added")
     assert admin.get(f"/v1/brands/{brand}/glossary").json()["total"] == 3
+    for fmt, marker in (("CSV", "term,en,es,refund,reembolso"), ("TBX", "<term>reembolso</term>")):
+        with page.expect_download() as download:
+            page.get_by_role("link", name=fmt, exact=True).click()
+        assert download.value.suggested_filename == f"{brand}-glossary-v1.{fmt.lower()}"
+        assert marker in Path(download.value.path()).read_text(encoding="utf-8")
 
 
 def test_admin_adds_edits_searches_and_deletes_a_term(gateway, admin, page: Page) -> None:
@@ -146,6 +154,32 @@ def test_the_session_cookie_is_locked_down_and_sign_out_ends_it(gateway, page: P
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
 
 
+def test_sessions_slide_but_end_a_day_after_sign_in_or_with_their_key(redis_url) -> None:
+    from redis.asyncio import Redis
+
+    from gateway.keys import KeyStore, Role
+    from gateway.ui.sessions import _PREFIX, SESSION_MAX_AGE_S, SESSION_TTL_S, SessionStore
+
+    async def run() -> None:
+        redis = Redis.from_url(redis_url)
+        keys = KeyStore(redis)
+        key, _ = await keys.create(Role.editor, "Ana", created_by="test")
+        store = SessionStore(redis, keys)
+        session = await store.create(key)
+        assert (await store.load(session.id))[1].id == key.id  # type: ignore[index]
+        assert SESSION_TTL_S - 5 <= await redis.ttl(_PREFIX + session.id) <= SESSION_TTL_S
+        session.created_at -= SESSION_MAX_AGE_S + 1  # busy all day long: still ends
+        await store.save(session)
+        assert await store.load(session.id) is None and not await redis.exists(_PREFIX + session.id)
+        other = await store.create(key)
+        await keys.revoke(key.id)
+        assert await store.load(other.id) is None
+        assert await store.load("") is None and await store.load("x" * 500) is None
+        await redis.aclose()
+
+    asyncio.run(run())
+
+
 def test_posts_without_the_csrf_token_are_refused(gateway, admin) -> None:
     brand = _brand(admin)
     c, csrf = signed_in_client(gateway.url, ADMIN_KEY)
@@ -168,6 +202,20 @@ def test_posts_without_the_csrf_token_are_refused(gateway, admin) -> None:
     with httpx.Client(base_url=gateway.url, timeout=30) as fresh:
         r = fresh.post("/ui/signin", data={"key": ADMIN_KEY})
         assert r.status_code == 403 and "tg_session" not in r.headers.get("set-cookie", "")
+
+
+def test_every_form_of_the_app_needs_the_csrf_token(gateway) -> None:
+    from gateway.ui import admin_pages, auth_pages, glossary_pages, review_pages, status_pages
+
+    modules = (auth_pages, review_pages, glossary_pages, admin_pages, status_pages)
+    posts = [r.path for m in modules for r in m.router.routes if "POST" in r.methods]  # type: ignore[attr-defined]
+    assert len(posts) >= 15, posts
+    c, _ = signed_in_client(gateway.url, ADMIN_KEY)
+    with contextlib.closing(c):
+        for path in posts:
+            r = c.post(re.sub(r"\{[^}]+\}", "x", path), data={"csrf": "forged"})
+            assert r.status_code == 403, (path, r.status_code, r.text[:200])
+        assert c.get("/ui/review").status_code == 200  # still signed in: nothing was done
 
 
 def test_dashboard_charts_the_traffic(gateway, admin, client, page: Page) -> None:
