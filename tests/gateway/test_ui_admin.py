@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import re
 import secrets
@@ -13,7 +12,7 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from tests.conftest import ADMIN_KEY
-from tests.gateway.ui_support import _browser, _page, sign_in, signed_in_client  # noqa: F401
+from tests.gateway.ui_support import _browser, _page, run_async, sign_in, signed_in_client  # noqa: F401
 from tests.helpdesk_fixtures import FAKE_TOKENS, fake_helpdesks_fixture, helpdesks_fixture  # noqa: F401
 from tests.integration_stack import Sender, add_integration, wait_for, zendesk_trigger
 
@@ -177,7 +176,7 @@ def test_sessions_slide_but_end_a_day_after_sign_in_or_with_their_key(redis_url)
         assert await store.load("") is None and await store.load("x" * 500) is None
         await redis.aclose()
 
-    asyncio.run(run())
+    run_async(run())
 
 
 def test_posts_without_the_csrf_token_are_refused(gateway, admin) -> None:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+T = TypeVar("T")
 CHROMIUM = "/usr/bin/chromium"
 # Debian's Chromium, headless, as root in a container: no sandbox (it needs user namespaces), no
 # GPU, and none of the background traffic a browser makes on its own (tests never reach the network).
@@ -103,9 +105,13 @@ def seed_items(
         await redis.aclose()
         return ids
 
-    # Playwright's sync API keeps an event loop in this thread: run the seeding in another one.
+    return run_async(run())
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Playwright's sync API keeps an event loop in the test thread: run coroutines in another one."""
     with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, run()).result()
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def drop_items(redis_url: str, brand: str, ids: list[str]) -> None:
