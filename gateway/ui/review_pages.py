@@ -242,7 +242,10 @@ async def _act(services: Services, viewer: Viewer, item_id: str, action: str, te
             await store.flash(viewer.session, "Rejected: nothing was sent.")
         return redirect(queue_url)
     except (Conflict, InvalidInput) as exc:
-        await store.flash(viewer.session, exc.message, "error")
+        message = exc.message
+        for who, name in (await _holders(services)).items():  # "claimed by key:…" in a person's words
+            message = message.replace(who, name)
+        await store.flash(viewer.session, message, "error")
         return redirect(back)
 
 

@@ -43,6 +43,10 @@ def _when(ts: float | None) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC") if ts else "—"
 
 
+def _iso(ts: float | None) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds") if ts else ""
+
+
 def _thousands(n: int | float) -> str:
     return f"{n:,.0f}"
 
@@ -54,6 +58,7 @@ env = Environment(
     lstrip_blocks=True,
 )
 env.filters["when"] = _when
+env.filters["iso"] = _iso
 env.filters["thousands"] = _thousands
 
 

@@ -141,6 +141,25 @@ def test_reject_needs_a_reason_and_delivers_nothing(gateway, admin, client, page
     assert item["status"] == "rejected" and item["reason"] == "Wrong product name; the agent rewrites it."
 
 
+def test_an_item_held_by_another_editor_says_who_and_cannot_be_taken(gateway, admin, client, page) -> None:
+    brand = new_brand(admin)
+    rid = queue(client, brand)["review_id"]
+    ana = new_key(admin, "editor", label="Ana")
+    with httpx.Client(base_url=gateway.url, headers={"Authorization": f"Bearer {ana['key']}"}) as as_ana:
+        assert as_ana.post(f"/v1/review/{rid}/claim", json={}).status_code == 200
+    sign_in(page, gateway.url, new_key(admin, "editor", label="Ben")["key"])
+    page.goto(f"{gateway.url}/ui/review?brand={brand}")
+    expect(page.locator(f"tr[data-id='{rid}'] td").last).to_have_text("Ana")
+    page.locator(f"#item-{rid}").click()
+    expect(page.locator("#claim")).to_contain_text("held by Ana; the claim ends in 4 min")
+    page.get_by_label("The text the customer will get").fill("Hola.")
+    page.get_by_role("button", name="Approve").click()
+    expect(page.locator(".flash.error")).to_contain_text(f"review item {rid} is claimed by Ana for another")
+    expect(page.get_by_label("The text the customer will get")).to_be_visible()  # still on the item
+    item = admin.get(f"/v1/review/{rid}").json()
+    assert item["status"] == "claimed" and item["claimed_by"] == f"key:{ana['id']}"
+
+
 def test_an_editor_limited_to_a_pair_sees_only_that_pair(gateway, admin, gateway_redis, page) -> None:
     brand = "ui-pairs-" + secrets.token_hex(3)
     assert admin.put(f"/v1/brands/{brand}", json={}).status_code == 201
