@@ -134,8 +134,14 @@ def test_reject_needs_a_reason_and_delivers_nothing(gateway, admin, client, page
     rid = queue(client, brand)["review_id"]
     sign_in(page, gateway.url, new_key(admin, "editor")["key"])
     page.goto(f"{gateway.url}/ui/review/{rid}")
-    page.get_by_label("Reason for rejecting").fill("Wrong product name; the agent rewrites it.")
-    page.get_by_role("button", name="Reject").click()
+    page.get_by_role("button", name="Reject").click()  # no reason: the browser holds the form back
+    assert admin.get(f"/v1/review/{rid}").json()["status"] == "pending"
+    # By keyboard: Alt+R goes to the reason, Alt+R again (with a reason) rejects.
+    page.get_by_label("The text the customer will get").focus()
+    page.keyboard.press("Alt+r")
+    assert page.evaluate("document.activeElement.id") == "reason"
+    page.keyboard.type("Wrong product name; the agent rewrites it.")
+    page.keyboard.press("Alt+r")
     expect(page.locator(".flash.ok")).to_contain_text("Rejected")
     item = admin.get(f"/v1/review/{rid}").json()
     assert item["status"] == "rejected" and item["reason"] == "Wrong product name; the agent rewrites it."
