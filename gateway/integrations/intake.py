@@ -40,7 +40,7 @@ class Intake:
     async def accept(
         self, name: str, raw: bytes, headers: Mapping[str, str], query_token: str | None = None
     ) -> Outcome:
-        integration = await self.integrations.require(name)
+        integration = await self.integrations.require(name, max_age_s=1.0)
         try:
             verify(
                 integration.kind,

@@ -150,3 +150,25 @@ def test_conversation_key_round_trip() -> None:
     assert ref_from_conversation_key(zd.conversation_key) == ("zd", Ref("1001"))
     again = Job.from_fields({k.encode(): v.encode() for k, v in job.fields().items()})
     assert again == job
+
+
+async def test_store_reuses_a_recent_read_only_where_asked_and_never_after_its_own_change(redis_url: str) -> None:
+    """Two stores on one Redis stand for two API processes."""
+    from redis.asyncio import Redis
+
+    from gateway.integrations.store import IntegrationStore
+
+    redis = Redis.from_url(redis_url)
+    here, elsewhere = IntegrationStore(redis), IntegrationStore(redis)
+    await here.create(make())
+    assert (await here.get("cw", max_age_s=60)).enabled  # read once, now remembered
+    await elsewhere.update("cw", IntegrationFields(enabled=False))
+    # Within the age this caller allows, another process's change may not be seen yet...
+    assert (await here.get("cw", max_age_s=60)).enabled
+    # ...a caller that allows none reads it, and so does everyone after this store's own change.
+    assert not (await here.get("cw")).enabled
+    await here.update("cw", IntegrationFields(enabled=True))
+    assert (await here.get("cw", max_age_s=60)).enabled
+    await here.delete("cw")
+    assert await here.get("cw", max_age_s=60) is None
+    await redis.aclose()
