@@ -40,7 +40,7 @@ from gateway.outbox import INTEGRATION_SCHEME
 from gateway.pipeline import TranslateJob, Translation
 from gateway.queues import DEAD, JOBS, JOBS_GROUP
 from gateway.review import NewItem
-from models.errors import ModelError
+from models.errors import EngineBusy, EngineFailure, ModelError, UnsupportedPair
 
 if TYPE_CHECKING:
     from gateway.brands import Brand
@@ -216,6 +216,10 @@ class JobWorker:
                 await self._run(job, entry_id, check_posted=redelivered or state["attempts"] > 0)
             except DeliveryFailed as exc:
                 await self._failed(job, entry_id, state, exc.message, exc.retryable, exc.retry_after_s)
+            except EngineBusy as exc:  # peak load: the job waits in the stream, not in memory
+                await self._failed(job, entry_id, state, str(exc), retryable=True, retry_after_s=exc.retry_after_s)
+            except EngineFailure as exc:  # the engine is restarted; the next attempt may pass
+                await self._failed(job, entry_id, state, str(exc), retryable=True)
             except (Permanent, ModelError) as exc:
                 await self._failed(job, entry_id, state, str(exc), retryable=False)
             except GatewayError as exc:
@@ -247,16 +251,25 @@ class JobWorker:
 
     async def _inbound(self, job: Job, integration: Integration, brand: Brand, post: Poster) -> None:
         target = integration.agent_language(None, brand.agent_lang)
-        [t] = await self.services.pipeline.translate(
-            TranslateJob(
-                texts=(job.text,),
-                target=target,
-                brand=brand,
-                fmt=job.fmt,  # type: ignore[arg-type]
-                conversation_id=job.conversation_key,  # remembers the customer's language
-                locale=job.locale or None,
+        try:
+            [t] = await self.services.pipeline.translate(
+                TranslateJob(
+                    texts=(job.text,),
+                    target=target,
+                    brand=brand,
+                    fmt=job.fmt,  # type: ignore[arg-type]
+                    conversation_id=job.conversation_key,  # remembers the customer's language
+                    locale=job.locale or None,
+                )
             )
-        )
+        except UnsupportedPair as exc:
+            # No retry can help, but the agent should know why no translation came.
+            await post.note(
+                f"Tonegate: this message reads as {exc.source}, and no installed engine translates "
+                f"{exc.source}→{exc.target} (directly or through a pivot language), so it was not "
+                f"translated. · ref {post.entry_id}"
+            )
+            return
         if t.engine == "none":
             return  # already in the agent's language, or nothing to translate: no note needed
         await post.note(inbound_note(t, job, post.entry_id))

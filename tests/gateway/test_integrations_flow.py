@@ -85,6 +85,18 @@ def test_customer_message_becomes_an_internal_note(
     assert len(desk.messages(conversation)) == 1
 
 
+def test_a_language_no_engine_translates_gets_a_note_saying_so(stack: dict, helpdesks) -> None:
+    desk = helpdesks["chatwoot"]
+    german = "Guten Tag, meine Bestellung ist noch nicht angekommen und ich brauche bitte Hilfe."
+    r = sender(stack, "chatwoot").send(chatwoot_message(9151, 52, german))
+    assert r.status_code == 202, r.text
+    wait_for(lambda: desk.messages("52"), what="the note")
+    [note] = desk.messages("52")
+    assert note.internal and "de→en" in note.text and "not translated" in note.text
+    # Told, not failed: nothing waits in the dead letters for it.
+    assert health(stack, "chatwoot")["dead"] == 0
+
+
 def test_own_note_coming_back_is_ignored(stack: dict, helpdesks) -> None:
     desk = helpdesks["chatwoot"]
     assert sender(stack, "chatwoot").send(chatwoot_message(9101, 51, SPANISH)).status_code == 202
