@@ -17,8 +17,11 @@ closed loop) until R requests are done, twice:
 Both use the same model, threads (the cores this process may use), beam and requests.
 Throughput = requests / wall seconds; latency = from the call to its answer, per request.
 
-    python bench/batching.py --quick     # R = 32 at C = 1, 128 above (~3 min on 2 cores)
+    python bench/batching.py --quick     # R = 16 at C = 1, 3·C (48 to 128) above (~2–4 min on 2 cores)
     python bench/batching.py             # R = 64 at C = 1, 384 above
+
+The one-at-a-time rows cost R × (one request's time) whatever C is, so they set the run time;
+R ≥ 2·C keeps at least two rounds per client, so the latencies are not only the first burst's.
 
 The last line is one JSON object: `speedup_c32` (throughput with batching / without, C = 32) and
 `p99_ratio_c32` (p99 latency with batching / without, C = 32), plus every level's figures.
@@ -120,7 +123,12 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32, 64])
     parser.add_argument("--keep", type=Path, help="build (or reuse) the model in this folder, e.g. bench/out/engines")
     args = parser.parse_args()
-    per_level = 128 if args.quick else 384
+
+    def requests_at(c: int) -> int:
+        if args.quick:
+            return 16 if c == 1 else min(128, max(48, 3 * c))
+        return 64 if c == 1 else 384
+
     threads = neural.default_threads()
 
     corpus = messages()
@@ -142,6 +150,7 @@ def main() -> None:
             max_length=TARGET_TOKENS,
         )
         levels: list[Level] = []
+        mean_batch: dict[int, float] = {}
         target_tokens = 0.0
         for mode in ("batching", "one at a time"):
             registry = EngineRegistry([build_engine(spec)], batching=mode == "batching")
@@ -150,17 +159,21 @@ def main() -> None:
                     target_tokens = mean_target_tokens(registry, texts[:32])
                 registry.translate(texts[:4], "en", "es")  # warm-up
                 for c in args.concurrency:
-                    n = (64 if not args.quick else 32) if c == 1 else per_level
+                    n = requests_at(c)
+                    stats = registry.batchers["opus-shaped"].stats if registry.batchers else None
+                    before = (stats.segments, stats.batches) if stats else (0, 0)
                     level = run_level(registry, texts, c, n, mode)
                     levels.append(level)
                     p50, p99 = level.percentile(0.5) * 1000, level.percentile(0.99) * 1000
+                    extra = ""
+                    if stats:  # segments per engine call at this level
+                        mean_batch[c] = (stats.segments - before[0]) / max(1, stats.batches - before[1])
+                        extra = f"  {mean_batch[c]:.1f} segments per batch"
                     print(
-                        f"  {mode:>13} c={c:<3} {level.throughput:6.2f} req/s  p50 {p50:7.0f} ms  p99 {p99:7.0f} ms",
+                        f"  {mode:>13} c={c:<3} {level.throughput:6.2f} req/s  p50 {p50:7.0f} ms  "
+                        f"p99 {p99:7.0f} ms{extra}",
                         flush=True,
                     )
-                if mode == "batching":
-                    stats = registry.batchers["opus-shaped"].stats
-                    mean_batch = stats.segments / max(1, stats.batches)
             finally:
                 registry.close()
 
@@ -184,12 +197,12 @@ def main() -> None:
         result[f"batching_p99_ms_c{c}"] = round(b.percentile(0.99) * 1000, 1)
         result[f"single_p99_ms_c{c}"] = round(o.percentile(0.99) * 1000, 1)
     result |= {
-        "mean_batch_segments": round(mean_batch, 1),
+        "mean_batch_segments": {str(c): round(b, 1) for c, b in mean_batch.items()},
         "mean_target_tokens": round(target_tokens, 1),
         "beam_size": BEAM,
         "threads": threads,
-        "requests_per_level": per_level,
-        "load_average": round(os.getloadavg()[0], 2),
+        "requests_per_level": {str(c): requests_at(c) for c in args.concurrency},
+        "load_average": round(os.getloadavg()[0], 2),  # other jobs on the machine, at the end
     }
     # Headline keys first, as the issue names them.
     ordered = {k: result[k] for k in ("speedup_c32", "p99_ratio_c32") if k in result} | result

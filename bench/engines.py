@@ -27,8 +27,12 @@ Two thread layouts are measured for each engine, with the same cores:
 `ct2_vs_transformers` compares each engine's better layout (beam 4); the same-layout ratios are
 reported beside it.
 
-    python bench/engines.py --quick     # 64 sentences in batches of 16, beam 4 and greedy (~3 min, 2 cores)
+    python bench/engines.py --quick     # 32 sentences in batches of 16, beam 4 and greedy (~2 min idle, 2 cores)
     python bench/engines.py             # 256 sentences
+
+Each layout of each engine runs one warm-up batch plus the timed ones, so --quick decodes 24 batches
+in all; on a machine other jobs load, the `intra` layout suffers most (a parallel region waits for
+its slowest thread, and a descheduled one stalls it), which is why `inter` is measured beside it.
 
 The last line of output is one JSON object; `ct2_vs_transformers` is the beam-search ratio.
 """
@@ -38,6 +42,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import random
 import sys
 import tempfile
@@ -235,7 +240,7 @@ def ratio(runs: Sequence[Run], beam: int, layout: str | None = None) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="64 sentences instead of 256")
+    parser.add_argument("--quick", action="store_true", help="32 sentences instead of 256")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--target-tokens", type=int, default=32, help="decoder steps per sentence (fixed)")
     parser.add_argument("--beams", type=int, nargs="+", default=[4, 1], help="beam sizes; the first is the headline")
@@ -245,7 +250,7 @@ def main() -> None:
         "--keep", type=Path, help="build the models in this folder and keep them (e.g. bench/out/engines)"
     )
     args = parser.parse_args()
-    sentences = 64 if args.quick else 256
+    sentences = 32 if args.quick else 256
     threads = neural.default_threads()
     torch.set_num_threads(threads)
 
@@ -285,6 +290,7 @@ def main() -> None:
         "sentences": sentences,
         "mean_source_tokens": round(mean_len, 1),
         "threads": threads,
+        "load_average": round(os.getloadavg()[0], 2),  # other jobs on the machine, at the end
     }
     for beam in args.beams[1:]:
         result[f"ct2_vs_transformers_beam{beam}"] = round(ratio(runs, beam), 2)

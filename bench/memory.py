@@ -9,7 +9,9 @@ pipelines, morphology processes and the CTranslate2 model have all run), and rea
 
     python bench/memory.py --quick     # ~1 min on 2 cores (lingua preloads its models at start)
 
-The last line is one JSON object (MiB): `gateway_rss_mib`, `children_rss_mib` by command, `total_rss_mib`.
+The last line is one JSON object (MiB): `gateway_rss_mib`, `children_rss_mib` by command, `total_rss_mib`
+(a plain sum, which counts shared libraries once per process), and `total_pss_mib` (shared pages
+split between the processes that map them: what the whole deployment really holds).
 """
 
 from __future__ import annotations
@@ -42,16 +44,38 @@ def rss_mib(pid: int) -> float:
     return 0.0
 
 
+def pss_mib(pid: int) -> float:
+    """Proportional set size: shared pages (libraries, the same dictionary in two pipelines) split
+    between the processes that map them, so a sum over processes is not inflated."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def descendants(pid: int) -> list[int]:
+    """Every process below `pid`, from each one's PPid in /proc (children of any thread count:
+    /proc/PID/task/PID/children lists only the main thread's, and the engines start theirs elsewhere)."""
+    parents: dict[int, list[int]] = defaultdict(list)
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            ppid = next(int(line.split()[1]) for line in status.read_text().splitlines() if line.startswith("PPid:"))
+        except (OSError, StopIteration, ValueError):  # exited meanwhile
+            continue
+        parents[ppid].append(int(status.parent.name))
     out: list[int] = []
-    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
-        out += [int(child), *descendants(int(child))]
+    todo = [pid]
+    while todo:
+        kids = parents.get(todo.pop(), [])
+        out += kids
+        todo += kids
     return out
 
 
 def command(pid: int) -> str:
     argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    return Path(argv[0].decode()).name if argv and argv[0] else "?"
+    # redis-server rewrites its title into one string ("/usr/bin/redis-server unixsocket:...").
+    return Path(argv[0].decode().split()[0]).name if argv and argv[0].strip() else "?"
 
 
 def main() -> None:
@@ -107,15 +131,18 @@ def main() -> None:
                 ):
                     r = client.post("/v1/translate", json={"text": text, "target_lang": target, "brand": "demo"})
                     r.raise_for_status()
-            gateway = rss_mib(server.pid)
+            gateway, gateway_pss = rss_mib(server.pid), pss_mib(server.pid)
             children: dict[str, float] = defaultdict(float)
             counts: dict[str, int] = defaultdict(int)
+            children_pss = 0.0
             for pid in descendants(server.pid):
                 try:
-                    children[command(pid)] += rss_mib(pid)
-                    counts[command(pid)] += 1
-                except FileNotFoundError:  # exited meanwhile
+                    name, rss, pss = command(pid), rss_mib(pid), pss_mib(pid)
+                except (FileNotFoundError, ProcessLookupError):  # exited meanwhile
                     continue
+                children[name] += rss
+                counts[name] += 1
+                children_pss += pss
         finally:
             server.terminate()
             server.wait(timeout=60)
@@ -128,6 +155,8 @@ def main() -> None:
         "children_rss_mib": {k: round(v) for k, v in sorted(children.items())},
         "children_processes": dict(sorted(counts.items())),
         "total_rss_mib": round(gateway + sum(children.values())),
+        "gateway_pss_mib": round(gateway_pss),
+        "total_pss_mib": round(gateway_pss + children_pss),  # shared pages counted once
         "ready_s": round(ready_s, 1),
     }
     print(json.dumps(result))

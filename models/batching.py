@@ -110,7 +110,22 @@ class Batcher:
     # --- the Engine protocol -------------------------------------------------------------------
 
     def translate(self, segments: Sequence[str], pair: LanguagePair) -> list[Hypothesis]:
-        """Blocking: queue the segments, wait for their batch, return this caller's hypotheses."""
+        """Blocking: queue the segments, wait for their batch, return this caller's hypotheses.
+
+        An engine that never waits for company (`wait_ms` 0: Apertium) runs the call in the
+        caller's own thread when nothing is queued and a worker slot is free: the batch would be
+        this request alone anyway, and the two thread hand-overs (dispatcher, worker) cost more
+        than a short Apertium call under load. Slots are counted the same, so limits hold."""
+        if self.settings.wait_ms == 0 and segments and pair in self.pairs:
+            req = _Request(list(segments), pair, sum(count_tokens(s) for s in segments), time.monotonic())
+            with self._cond:
+                inline = not self._closed and not self._queue and self._has_slot(pair)
+                if inline:
+                    self._in_flight[pair] = self._in_flight.get(pair, 0) + 1
+                    self.stats.requests += 1
+            if inline:
+                self._work([req])
+                return req.future.result()
         return self.submit(segments, pair).result()
 
     def score(self, sources: Sequence[str], targets: Sequence[str], pair: LanguagePair) -> list[float]:
@@ -131,6 +146,8 @@ class Batcher:
             req.future.set_exception(EngineFailure(f"engine {self.name} is shutting down"))
         self._dispatcher.join(timeout=30)
         self._pool.shutdown(wait=True)
+        with self._cond:  # batches running in their callers' threads (translate's fast path)
+            self._cond.wait_for(lambda: not any(self._in_flight.values()), timeout=30)
         self.engine.close()
 
     # --- what the gateway adds -----------------------------------------------------------------
@@ -199,6 +216,13 @@ class Batcher:
             for req in left:
                 req.future.set_exception(EngineFailure(f"engine {self.name}: batcher failed: {exc}"))
             raise
+
+    def _has_slot(self, pair: LanguagePair) -> bool:
+        """Called with the lock held: may a batch of `pair` start now?"""
+        return (
+            sum(self._in_flight.values()) < self.settings.workers
+            and self._in_flight.get(pair, 0) < self.settings.pair_workers
+        )
 
     def _eligible(self) -> _Request | None:
         """The oldest queued request whose pair may start another batch now."""

@@ -172,6 +172,7 @@ class ApertiumMorphology:
         self._generator = _LtProc([lt_proc, "-z", "-g", str(self.generator_file)], timeout_s)
         self._cache_size = cache_size
         self._cache: dict[str, list[str]] = {}
+        self._generated: dict[str, str | None] = {}
         self._cache_lock = threading.Lock()
 
     @property
@@ -199,14 +200,25 @@ class ApertiumMorphology:
         return [list(known.get(w, [])) for w in words]
 
     def generate(self, analyses: Sequence[str]) -> list[str | None]:
-        """The surface form of each reading; None where the generator has none."""
-        sendable = [a for a in dict.fromkeys(analyses) if a and not set(a) & _FORM_FORBIDDEN]
-        answers = self._generator.run([f"^{a}$" for a in sendable]) if sendable else []
-        surface: dict[str, str | None] = {}
-        for form, answer in zip(sendable, answers, strict=True):
-            text = answer.strip()
-            # "#" marks a reading the generator cannot produce; "~" one that needs post-generation.
-            surface[form] = text if text and not set(text) & set("#~") else None
+        """The surface form of each reading; None where the generator has none.
+
+        Cached like analyses: a tone fix asks for the same few forms ("tener<vblex><pri><p3><sg>")
+        in nearly every message, and each uncached call is a round trip through lt-proc."""
+        with self._cache_lock:
+            surface = {a: self._generated[a] for a in set(analyses) if a in self._generated}
+        sendable = [a for a in dict.fromkeys(analyses) if a and a not in surface and not set(a) & _FORM_FORBIDDEN]
+        if sendable:
+            answers = self._generator.run([f"^{a}$" for a in sendable])
+            fresh: dict[str, str | None] = {}
+            for form, answer in zip(sendable, answers, strict=True):
+                text = answer.strip()
+                # "#" marks a reading the generator cannot produce; "~" one that needs post-generation.
+                fresh[form] = text if text and not set(text) & set("#~") else None
+            surface.update(fresh)
+            with self._cache_lock:
+                if len(self._generated) + len(fresh) > self._cache_size:
+                    self._generated.clear()
+                self._generated.update(fresh)
         return [surface.get(a) for a in analyses]
 
     def close(self) -> None:

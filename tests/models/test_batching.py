@@ -295,3 +295,43 @@ def test_a_neural_engine_version_changes_when_its_model_folder_does(ct2_model: P
     assert len({first.version, replaced.version, other_beam.version}) == 3
     for engine in (first, again, replaced, other_beam):
         engine.close()
+
+
+def test_an_idle_batcher_that_never_waits_runs_the_call_in_the_callers_thread(gated) -> None:
+    engine, batcher = gated
+    engine.gate.set()
+    threads: list[int] = []
+    original = engine.translate
+
+    def recording(segments, pair):
+        threads.append(threading.get_ident())
+        return original(segments, pair)
+
+    engine.translate = recording  # type: ignore[method-assign]
+    assert [h.text for h in batcher.translate(["uno", "dos"], EN_ES)] == ["es:uno", "es:dos"]
+    assert threads == [threading.get_ident()]
+    assert batcher.stats.requests == 1 and batcher.stats.batches == 1 and batcher.stats.segments == 2
+    with pytest.raises(EngineFailure, match="boom"):  # its own exception, in its own thread
+        batcher.translate(["boom"], EN_ES)
+
+
+def test_the_fast_path_keeps_the_worker_limit_and_queues_behind_a_running_call() -> None:
+    engine = GatedEngine()
+    batcher = Batcher(engine, BatchSettings(wait_ms=0, workers=1, pair_workers=1))
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            first = pool.submit(batcher.translate, ["first"], EN_ES)  # inline: the only slot
+            assert engine.entered.acquire(timeout=WAIT)
+            later = [pool.submit(batcher.translate, [f"q{i}"], EN_ES) for i in range(3)]
+            while batcher.pending < 3:  # the slot is taken: they queue for one shared call
+                assert not first.done()
+                threading.Event().wait(0.01)
+            assert len(engine.calls) == 1
+            engine.gate.set()
+            assert first.result(WAIT)[0].text == "es:first"
+            assert [f.result(WAIT)[0].text for f in later] == ["es:q0", "es:q1", "es:q2"]
+        assert [c[1] for c in engine.calls] == [["first"], ["q0", "q1", "q2"]]
+    finally:
+        engine.gate.set()
+        batcher.close()
+    assert engine.closed
