@@ -56,6 +56,13 @@ def normalize_pair(pair: str) -> str:
         raise ValueError(str(exc)) from None
 
 
+BOOTSTRAP_ID = "bootstrap"
+
+
+def _bootstrap_key() -> ApiKey:
+    return ApiKey(id=BOOTSTRAP_ID, role=Role.admin, label="TONEGATE_ADMIN_KEY", created_at=0, created_by="settings")
+
+
 def _digest(token: str) -> str:
     # Keys carry 190+ bits of randomness, so a fast hash is safe (no password stretching needed).
     return hashlib.sha256(token.encode()).hexdigest()
@@ -96,12 +103,17 @@ class KeyStore:
     async def count(self, role: Role | None = None) -> int:
         return sum(1 for k in await self.list() if role is None or k.role == role)
 
+    async def get(self, key_id: str) -> ApiKey | None:
+        """The key as it is now (None once revoked); "bootstrap" is TONEGATE_ADMIN_KEY while configured."""
+        if key_id == BOOTSTRAP_ID:
+            return _bootstrap_key() if self._bootstrap else None
+        raw = await self.redis.get(_REDIS_KEY + key_id)
+        return self._load(raw) if raw else None
+
     async def authenticate(self, token: str) -> ApiKey | None:
         digest = _digest(token)
         if self._bootstrap and hmac.compare_digest(digest, self._bootstrap):
-            return ApiKey(
-                id="bootstrap", role=Role.admin, label="TONEGATE_ADMIN_KEY", created_at=0, created_by="settings"
-            )
+            return _bootstrap_key()
         parts = token.split("_", 2)
         if len(parts) != 3 or parts[0] != _KEY_PREFIX:
             return None

@@ -26,7 +26,7 @@ from gateway.memory import TranslationMemory
 from gateway.metrics import Metrics
 from gateway.outbox import Outbox
 from gateway.pipeline import Pipeline
-from gateway.review import ReviewStore
+from gateway.review import ReviewItem, ReviewStore
 from gateway.settings import Settings
 from gateway.stats import Stats
 from gateway.terminology import BrandRulesCache
@@ -60,6 +60,17 @@ class Services:
     intake: Intake
     first_admin_key: str | None = None
     admission: Admission | None = None  # TONEGATE_MAX_INFLIGHT; None: no limit
+
+    async def approve_review(self, item_id: str, who: str, admin: bool, text: str) -> ReviewItem:
+        """Approve an item with the editor's text (API and web app alike): it is delivered, the
+        brand's memory keeps it so the next identical segment reuses it, and the dashboard counts
+        the time it took."""
+        item = await self.review.approve(item_id, who, admin, text)
+        await self.memory.add(
+            item.brand, item.source_lang, item.target_lang, item.source, text, who=who, origin="review"
+        )
+        await self.stats.record_approval(item.created_at, item.decided_at)
+        return item
 
 
 def load_registry(settings: Settings) -> EngineRegistry:

@@ -98,13 +98,7 @@ async def release(item_id: str, services: ServicesDep, key: EditorKey) -> Review
 @router.post("/v1/review/{item_id}/approve", response_model=ReviewItemOut, dependencies=[JsonBody])
 async def approve(item_id: str, body: ApproveBody, services: ServicesDep, key: EditorKey) -> ReviewItemOut:
     await _allowed(services, item_id, key)
-    item = await services.review.approve(item_id, who(key), key.role == Role.admin, body.text)
-    # The editor's text is what the brand approves: the next identical segment reuses it.
-    await services.memory.add(
-        item.brand, item.source_lang, item.target_lang, item.source, body.text, who=who(key), origin="review"
-    )
-    await services.stats.record_approval(item.created_at, item.decided_at)
-    return _out(item)
+    return _out(await services.approve_review(item_id, who(key), key.role == Role.admin, body.text))
 
 
 @router.post("/v1/review/{item_id}/reject", response_model=ReviewItemOut, dependencies=[JsonBody])

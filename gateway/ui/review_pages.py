@@ -228,12 +228,7 @@ async def _act(services: Services, viewer: Viewer, item_id: str, action: str, te
             raise InvalidInput(f"Write {what} first.")
         await _claimed(services, item, viewer)
         if action == "approve":
-            done = await services.review.approve(item_id, viewer.who, admin, text)
-            # As the API does: the editor's text goes into the brand's memory, and into the dashboard.
-            await services.memory.add(
-                done.brand, done.source_lang, done.target_lang, done.source, text, who=viewer.who, origin="review"
-            )
-            await services.stats.record_approval(done.created_at, done.decided_at)
+            done = await services.approve_review(item_id, viewer.who, admin, text)
             await store.flash(
                 viewer.session, f"Approved: the text is on its way to conversation {done.conversation_id}."
             )

@@ -16,8 +16,7 @@ from dataclasses import asdict, dataclass
 
 from redis.asyncio import Redis
 
-from gateway.keys import _REDIS_KEY as KEY_RECORD
-from gateway.keys import ApiKey, KeyStore, Role
+from gateway.keys import ApiKey, KeyStore
 
 SESSION_COOKIE = "tg_session"
 SIGNIN_CSRF_COOKIE = "tg_signin"  # double-submit token for the sign-in form, before a session exists
@@ -71,20 +70,11 @@ class SessionStore:
         if raw is None:
             return None
         session = Session(id=session_id, **json.loads(raw))
-        key = await self._key(session)
+        key = await self.keys.get(session.key_id)
         if key is None or time.time() - session.created_at > SESSION_MAX_AGE_S:
             await self.end(session_id)
             return None
         return session, key
-
-    async def _key(self, session: Session) -> ApiKey | None:
-        if session.key_id == "bootstrap":
-            # TONEGATE_ADMIN_KEY lives in the settings, not in Redis: valid while it is configured.
-            if getattr(self.keys, "_bootstrap", None) is None:
-                return None
-            return ApiKey(id="bootstrap", role=Role.admin, label=session.label, created_at=0, created_by="settings")
-        raw = await self.redis.get(KEY_RECORD + session.key_id)
-        return KeyStore._load(raw) if raw else None
 
     async def save(self, session: Session) -> None:
         await self.redis.set(_PREFIX + session.id, session.record(), ex=SESSION_TTL_S)
