@@ -15,8 +15,10 @@ min_decoding_length = max_decoding_length = N), and the script checks that both 
 Timing calls the loaded model directly — `engine.model.generate()` and
 `engine.translator.translate_batch()` — on the same token ids, because the engines' translate()
 has no minimum length; tokenisation (shared, identical) is left out of the timing. One warm-up
-batch precedes each timed run. Target tokens/s = sentences × N / wall seconds for all batches.
-transformers runs first: CTranslate2's spinning OpenMP workers would slow torch afterwards.
+batch precedes each engine's first timed batches (per layout and beam). Target tokens/s =
+sentences × N / wall seconds for all batches. The batches are split into `--rounds` rounds
+(default 2) and the engine order alternates (transformers then CTranslate2, then the reverse), so
+load from other jobs that rises or falls during the run weighs on both engines alike.
 
 Two thread layouts are measured for each engine, with the same cores:
 - `intra`: one batch at a time, every core working inside it (torch threads = cores;
@@ -27,12 +29,11 @@ Two thread layouts are measured for each engine, with the same cores:
 `ct2_vs_transformers` compares each engine's better layout (beam 4); the same-layout ratios are
 reported beside it.
 
-    python bench/engines.py --quick     # 32 sentences in batches of 16, beam 4 and greedy (~2 min idle, 2 cores)
-    python bench/engines.py             # 256 sentences
+    python bench/engines.py --quick     # 64 sentences in batches of 16, beam 4 (~2 min idle, 2 cores)
+    python bench/engines.py             # 256 sentences, beam 4 and greedy
 
-Each layout of each engine runs one warm-up batch plus the timed ones, so --quick decodes 24 batches
-in all; on a machine other jobs load, the `intra` layout suffers most (a parallel region waits for
-its slowest thread, and a descheduled one stalls it), which is why `inter` is measured beside it.
+On a machine other jobs load, the `intra` layout suffers most (a parallel region waits for its
+slowest thread, and a descheduled one stalls it), which is why `inter` is measured beside it.
 
 The last line of output is one JSON object; `ct2_vs_transformers` is the beam-search ratio.
 """
@@ -124,10 +125,8 @@ def build_opus_shaped(out: Path, corpus: Sequence[str], seed: int = 0) -> Path:
 
 
 def timed(run_batch: Callable[[B], int], work: Sequence[B], n: int, parallel: int = 1) -> float:
-    """Wall seconds for `work` after one warm-up batch; `parallel` batches run at once (one per thread).
-
-    Checks that every output has N tokens."""
-    run_batch(work[0])
+    """Wall seconds for `work`; `parallel` batches run at once (one per thread). Checks that every
+    output has N tokens. (Warm-up is the caller's: one batch per engine, layout and beam.)"""
     start = time.perf_counter()
     if parallel == 1:
         produced = [run_batch(batch) for batch in work]
@@ -176,38 +175,57 @@ def spec(kind: str, model: Path, threads: int, **fields: object) -> EngineSpec:
     return EngineSpec(name=f"bench-{kind}", kind=kind, model=str(model), device="cpu", threads=threads, **fields)
 
 
-def run_transformers(model: Path, ids: Ids, args: argparse.Namespace, threads: int) -> list[Run]:
-    engine = TransformersEngine.from_spec(spec("transformers", model, threads, compute_type="float32"))
-    work = split(ids, args.batch_size)
-    runs = []
+def run_both(hf_model: Path, ct2_model: Path, ids: Ids, args: argparse.Namespace, threads: int) -> list[Run]:
+    """Both engines on the same batches, in rounds of alternating order (transformers first, then
+    CTranslate2 first, ...), so load from other jobs that rises or falls during the run weighs on
+    both alike; each engine's seconds are summed over the rounds."""
+    hf = TransformersEngine.from_spec(spec("transformers", hf_model, threads, compute_type="float32"))
+    ct2: dict[str, CTranslate2Engine] = {}
     for layout in args.layouts:
-        # intra: every core inside one generate(); inter: one core per generate(), `threads` at once.
-        torch.set_num_threads(threads if layout == "intra" else 1)
-        parallel = 1 if layout == "intra" else threads
-        for beam in args.beams:
-            seconds = timed(transformers_runner(engine, beam, args.target_tokens), work, args.target_tokens, parallel)
-            runs.append(Run("transformers", layout, beam, len(ids), args.target_tokens, seconds))
-            print(f"  transformers {layout} beam {beam}: {seconds:.2f} s", flush=True)
-    torch.set_num_threads(threads)
-    engine.close()
-    return runs
-
-
-def run_ct2(model: Path, ids: Ids, args: argparse.Namespace, threads: int) -> list[Run]:
-    runs = []
-    for layout in args.layouts:
-        fields = {"compute_type": args.ct2_compute}
+        fields: dict[str, object] = {"compute_type": args.ct2_compute}
         if layout == "inter":  # one thread per batch, `threads` batches at once
             fields |= {"threads": 1, "inter_threads": threads}
-        engine = CTranslate2Engine.from_spec(spec("ctranslate2", model, fields.pop("threads", threads), **fields))
-        work = split([engine.tokenizer.convert_ids_to_tokens(row) for row in ids], args.batch_size)
-        parallel = 1 if layout == "intra" else threads
-        for beam in args.beams:
-            seconds = timed(ct2_runner(engine, beam, args.target_tokens), work, args.target_tokens, parallel)
-            runs.append(Run(f"ctranslate2 {args.ct2_compute}", layout, beam, len(ids), args.target_tokens, seconds))
-            print(f"  ctranslate2 {args.ct2_compute} {layout} beam {beam}: {seconds:.2f} s", flush=True)
+        ct2[layout] = CTranslate2Engine.from_spec(
+            spec("ctranslate2", ct2_model, fields.pop("threads", threads), **fields)
+        )
+    pieces = [ct2[args.layouts[0]].tokenizer.convert_ids_to_tokens(row) for row in ids]
+    hf_work, ct2_work = split(ids, args.batch_size), split(pieces, args.batch_size)
+    per_round = max(1, len(hf_work) // args.rounds)
+    seconds: dict[tuple[str, str, int], float] = {}
+    ct2_name = f"ctranslate2 {args.ct2_compute}"
+
+    def measure(name: str, first_round: bool, lo: int, hi: int) -> None:
+        for layout in args.layouts:
+            parallel = 1 if layout == "intra" else threads
+            for beam in args.beams:
+                if name == "transformers":
+                    # intra: every core inside one generate(); inter: one core per generate(), `threads` at once.
+                    torch.set_num_threads(threads if layout == "intra" else 1)
+                    run, work = transformers_runner(hf, beam, args.target_tokens), hf_work
+                else:
+                    run, work = ct2_runner(ct2[layout], beam, args.target_tokens), ct2_work
+                if first_round:
+                    run(work[0])  # warm-up, untimed
+                t = timed(run, work[lo:hi], args.target_tokens, parallel)
+                seconds[(name, layout, beam)] = seconds.get((name, layout, beam), 0.0) + t
+                print(f"  {name} {layout} beam {beam}: batches {lo}-{hi - 1} {t:.2f} s", flush=True)
+
+    for r in range(args.rounds):
+        lo, hi = r * per_round, (len(hf_work) if r == args.rounds - 1 else (r + 1) * per_round)
+        order = ("transformers", ct2_name) if r % 2 == 0 else (ct2_name, "transformers")
+        for name in order:
+            measure(name, r == 0, lo, hi)
+        print(f"  round {r + 1}/{args.rounds} done, load average {os.getloadavg()[0]:.2f}", flush=True)
+    torch.set_num_threads(threads)
+    hf.close()
+    for engine in ct2.values():
         engine.close()
-    return runs
+    return [
+        Run(name, layout, beam, len(ids), args.target_tokens, seconds[(name, layout, beam)])
+        for name in ("transformers", ct2_name)
+        for layout in args.layouts
+        for beam in args.beams
+    ]
 
 
 def source_ids(model: Path, texts: Sequence[str]) -> Ids:
@@ -240,17 +258,21 @@ def ratio(runs: Sequence[Run], beam: int, layout: str | None = None) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="32 sentences instead of 256")
+    parser.add_argument("--quick", action="store_true", help="64 sentences instead of 256, beam 4 only")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of alternating engine order")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--target-tokens", type=int, default=32, help="decoder steps per sentence (fixed)")
-    parser.add_argument("--beams", type=int, nargs="+", default=[4, 1], help="beam sizes; the first is the headline")
+    parser.add_argument(
+        "--beams", type=int, nargs="+", help="beam sizes; the first is the headline (default 4 1; --quick: 4)"
+    )
     parser.add_argument("--layouts", nargs="+", default=list(LAYOUTS), choices=LAYOUTS, help="thread layouts")
     parser.add_argument("--ct2-compute", default="int8", help="CTranslate2 compute type (int8, int8_float32, ...)")
     parser.add_argument(
         "--keep", type=Path, help="build the models in this folder and keep them (e.g. bench/out/engines)"
     )
     args = parser.parse_args()
-    sentences = 32 if args.quick else 256
+    sentences = 64 if args.quick else 256
+    args.beams = args.beams or ([4] if args.quick else [4, 1])
     threads = neural.default_threads()
     torch.set_num_threads(threads)
 
@@ -272,7 +294,7 @@ def main() -> None:
             f"on average, batches of {args.batch_size}, {args.target_tokens} target tokens each, {threads} threads",
             flush=True,
         )
-        runs = run_transformers(hf_dir, ids, args, threads) + run_ct2(ct2_dir, ids, args, threads)
+        runs = run_both(hf_dir, ct2_dir, ids, args, threads)
     print(table(runs))
     head = args.beams[0]
     ct2_best, hf_best = best(runs, head, True), best(runs, head, False)
@@ -290,6 +312,7 @@ def main() -> None:
         "sentences": sentences,
         "mean_source_tokens": round(mean_len, 1),
         "threads": threads,
+        "rounds": args.rounds,
         "load_average": round(os.getloadavg()[0], 2),  # other jobs on the machine, at the end
     }
     for beam in args.beams[1:]:
