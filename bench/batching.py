@@ -17,7 +17,7 @@ closed loop) until R requests are done, twice:
 Both use the same model, threads (the cores this process may use), beam and requests.
 Throughput = requests / wall seconds; latency = from the call to its answer, per request.
 
-    python bench/batching.py --quick     # R = 16 at C = 1, 3·C (48 to 128) above (~2–4 min on 2 cores)
+    python bench/batching.py --quick     # R = 16 at C = 1, 2·C (32 to 128) above (~4 min on 2 cores)
     python bench/batching.py             # R = 64 at C = 1, 384 above
 
 The one-at-a-time rows cost R × (one request's time) whatever C is, so they set the run time;
@@ -126,7 +126,7 @@ def main() -> None:
 
     def requests_at(c: int) -> int:
         if args.quick:
-            return 16 if c == 1 else min(128, max(48, 3 * c))
+            return 16 if c == 1 else min(128, max(32, 2 * c))
         return 64 if c == 1 else 384
 
     threads = neural.default_threads()
