@@ -116,8 +116,9 @@ class TranslationMemory:
         """The remembered translation of this text, with its own protected spans restored; None if none."""
         masked = protect(text)
         rkey = self._key(brand, source_lang, target_lang)
-        for key in dict.fromkeys((normalise(masked.text), normalise(text))):
-            raw = await self.redis.hget(rkey, _digest(key))
+        keys = list(dict.fromkeys((normalise(masked.text), normalise(text))))
+        found = await self.redis.hmget(rkey, [_digest(k) for k in keys])  # one round trip for both
+        for key, raw in zip(keys, found, strict=True):
             if raw is None:
                 continue
             entry = MemoryEntry(**json.loads(raw))
