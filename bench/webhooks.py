@@ -118,13 +118,14 @@ def raw_request(path: str, port: int, body: bytes, headers: dict[str, str]) -> b
 class Gateway:
     """The app (plus the bare endpoint) under uvicorn, in its own process."""
 
-    def __init__(self, data_dir: Path, workers: int) -> None:
+    def __init__(self, data_dir: Path, workers: int, fsync: str = "always") -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = os.environ | {
             "TONEGATE_DATA_DIR": str(data_dir),
             "TONEGATE_ADMIN_KEY": ADMIN_KEY,
             "TONEGATE_WORKERS": str(workers),
+            "TONEGATE_REDIS_FSYNC": fsync,
             "TONEGATE_MAX_QUEUED_JOBS": "0",  # the intake run queues more than a day's chats
             "TONEGATE_LOG_LEVEL": "warning",
         }
@@ -176,8 +177,8 @@ def wrk(url: str, concurrency: int, seconds: float, requests_file: Path, script:
     return result
 
 
-def intake(work: Path, desk: FakeHelpdesk, levels: tuple[int, ...], seconds: float) -> list[dict]:
-    gateway = Gateway(work / "intake", workers=0)
+def intake(work: Path, desk: FakeHelpdesk, levels: tuple[int, ...], seconds: float, fsync: str) -> list[dict]:
+    gateway = Gateway(work / "intake", workers=0, fsync=fsync)
     try:
         add_integration(gateway, desk)
         script = work / "bench.lua"
@@ -274,6 +275,10 @@ def end_to_end(work: Path, desk: FakeHelpdesk, texts: list[str], rate: float) ->
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="3 s per concurrency level, 150 messages per rate")
+    parser.add_argument(
+        "--fsync", choices=("always", "everysec"), default="always", help="the embedded Redis's TONEGATE_REDIS_FSYNC"
+    )
+    parser.add_argument("--intake-only", action="store_true", help="skip the end-to-end part")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("this bench needs wrk: apt-get install wrk")
@@ -285,10 +290,12 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="tonegate-bench-") as tmp:
             work = Path(tmp)
-            print(f"intake: wrk, {seconds:g} s per level, bare endpoint then webhook", flush=True)
-            rows = intake(work, desk, LEVELS, seconds)
-            print("end to end: webhook sent → internal note received by the fake Chatwoot", flush=True)
-            e2e = [end_to_end(work, desk, texts, rate) for rate in rates]
+            print(f"intake: wrk, {seconds:g} s per level, bare endpoint then webhook, fsync {args.fsync}", flush=True)
+            rows = intake(work, desk, LEVELS, seconds, args.fsync)
+            e2e = []
+            if not args.intake_only:
+                print("end to end: webhook sent → internal note received by the fake Chatwoot", flush=True)
+                e2e = [end_to_end(work, desk, texts, rate) for rate in rates]
     finally:
         desk.stop()
 
@@ -313,6 +320,7 @@ def main() -> None:
         **{f"e2e_p50_ms_{e['rate_per_s']:g}_per_s": e["p50_ms"] for e in e2e},
         **{f"e2e_p99_ms_{e['rate_per_s']:g}_per_s": e["p99_ms"] for e in e2e},
         "seconds_per_level": seconds,
+        "fsync": args.fsync,
     }
     print(json.dumps(result))
 
