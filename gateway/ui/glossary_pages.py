@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import anyio
-from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 
 from gateway.deps import ServicesDep, load_brand
 from gateway.errors import InvalidInput
@@ -26,17 +26,17 @@ def _who(viewer: Viewer) -> str:
     return f"key:{viewer.key.id}" + (f" ({viewer.key.label})" if viewer.key.label else "")
 
 
-def _term(
-    kind: str,
-    source: str,
-    target: str,
-    source_lang: str,
-    target_lang: str,
-    case: str,
-    variants: str,
-    note: str,
-    term_id: str | None = None,
-) -> Term:
+async def _term_form(
+    kind: Text = "term",
+    source: Text = "",
+    target: Text = "",
+    source_lang: Text = "",
+    target_lang: Text = "",
+    case: Text = "",
+    variants: Text = "",
+    note: Text = "",
+) -> dict[str, object]:
+    """The add and edit forms' fields, as `make_term` takes them (blank means unset)."""
     data: dict[str, object] = {
         "kind": kind,
         "source": source,
@@ -47,7 +47,10 @@ def _term(
         "variants": [v.strip() for v in variants.split("|") if v.strip()],
         "note": note,
     }
-    return make_term({k: v for k, v in data.items() if v is not None}, id=term_id)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+TermForm = Annotated[dict[str, object], Depends(_term_form)]
 
 
 def _search(terms: tuple[Term, ...], q: str, kind: str) -> list[Term]:
@@ -104,23 +107,11 @@ async def glossary(
 
 
 @router.post("/ui/brands/{brand}/glossary", include_in_schema=False)
-async def add_term(
-    brand: str,
-    services: ServicesDep,
-    viewer: AdminViewer,
-    kind: Text = "term",
-    source: Text = "",
-    target: Text = "",
-    source_lang: Text = "",
-    target_lang: Text = "",
-    case: Text = "",
-    variants: Text = "",
-    note: Text = "",
-) -> Response:
+async def add_term(brand: str, services: ServicesDep, viewer: AdminViewer, form: TermForm) -> Response:
     await load_brand(services, brand)
     store = sessions(services)
     try:
-        term = _term(kind, source, target, source_lang, target_lang, case, variants, note)
+        term = make_term(form)
         termbase, _ = await services.termbases.add(brand, term, _who(viewer))
         await store.flash(viewer.session, f"Added “{term.source}” (version {termbase.version}).")
     except GlossaryError as exc:
@@ -204,24 +195,11 @@ async def edit_page(request: Request, brand: str, term_id: str, services: Servic
 
 
 @router.post("/ui/brands/{brand}/glossary/{term_id}", include_in_schema=False)
-async def update_term(
-    brand: str,
-    term_id: str,
-    services: ServicesDep,
-    viewer: AdminViewer,
-    kind: Text = "term",
-    source: Text = "",
-    target: Text = "",
-    source_lang: Text = "",
-    target_lang: Text = "",
-    case: Text = "",
-    variants: Text = "",
-    note: Text = "",
-) -> Response:
+async def update_term(brand: str, term_id: str, services: ServicesDep, viewer: AdminViewer, form: TermForm) -> Response:
     await load_brand(services, brand)
     store = sessions(services)
     try:
-        term = _term(kind, source, target, source_lang, target_lang, case, variants, note, term_id)
+        term = make_term(form, id=term_id)
         termbase, _ = await services.termbases.update(brand, term, _who(viewer))
     except GlossaryError as exc:
         await store.flash(viewer.session, f"Not saved: {exc}", "error")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import parse_qsl, urlencode
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
 
 from gateway.deps import ServicesDep
 from gateway.errors import Conflict, Forbidden, InvalidInput
@@ -67,7 +67,8 @@ class QueueFilter:
         return urlencode({k: v for k, v in values.items() if v not in ("", 0, "open")})
 
 
-def _filter(brand: str, pair: str, status: str, due: str, offset: int) -> QueueFilter:
+async def _filter(brand: str = "", pair: str = "", status: str = "open", due: str = "", offset: int = 0) -> QueueFilter:
+    """The queue's filters from the query string (a dependency of the page and of its polled rows)."""
     if pair.strip():
         try:
             pair = normalize_pair(pair)
@@ -78,6 +79,9 @@ def _filter(brand: str, pair: str, status: str, due: str, offset: int) -> QueueF
     if due and due not in DUE:
         raise InvalidInput(f"unknown deadline filter {due!r}")
     return QueueFilter(brand.strip(), pair.strip(), status, due, max(0, offset))
+
+
+Filter = Annotated[QueueFilter, Depends(_filter)]
 
 
 async def _page(services: Services, viewer: Viewer, f: QueueFilter) -> Page:
@@ -106,17 +110,7 @@ async def _holders(services: Services) -> dict[str, str]:
 
 
 @router.get("/ui/review", include_in_schema=False)
-async def queue(
-    request: Request,
-    services: ServicesDep,
-    viewer: EditorViewer,
-    brand: str = "",
-    pair: str = "",
-    status: str = "open",
-    due: str = "",
-    offset: int = 0,
-) -> Response:
-    f = _filter(brand, pair, status, due, offset)
+async def queue(request: Request, services: ServicesDep, viewer: EditorViewer, f: Filter) -> Response:
     page = await _page(services, viewer, f)
     context = _rows_context(f, page, await _holders(services)) | {
         "section": "review",
@@ -127,23 +121,12 @@ async def queue(
 
 
 @router.get("/ui/review/rows", include_in_schema=False)
-async def rows(
-    request: Request,
-    services: ServicesDep,
-    viewer: EditorViewer,
-    brand: str = "",
-    pair: str = "",
-    status: str = "open",
-    due: str = "",
-    offset: int = 0,
-    seen: str = "",
-) -> Response:
+async def rows(request: Request, services: ServicesDep, viewer: EditorViewer, f: Filter, seen: str = "") -> Response:
     """The table alone, polled by the queue page so new items show up without a reload.
 
     The page sends back the fingerprint of what it shows (`seen`); when nothing changed the answer
     is 204 and htmx swaps nothing, so focus, scroll and screen readers are left alone.
     """
-    f = _filter(brand, pair, status, due, offset)
     page = await _page(services, viewer, f)
     if seen and seen == _fingerprint(page):
         return Response(status_code=204, headers={"Cache-Control": "no-store"})
