@@ -106,11 +106,16 @@ def test_killed_worker_loses_nothing_and_duplicates_nothing(
             statuses = list(pool.map(post, conversations))
         assert statuses == [202] * len(conversations)
         wait_for(lambda: len(chatwoot.messages()) >= 40, what="the first notes")
+
+        def held_by_first() -> int:
+            # Consumer names carry the process id: the first worker's jobs read, not yet acknowledged.
+            mine = f"-{workers[0].pid}-"
+            return sum(c["pending"] for c in client.xinfo_consumers(JOBS, JOBS_GROUP) if mine in c["name"].decode())
+
+        wait_for(lambda: held_by_first() > 0, what="the first worker holding jobs")
         workers[0].send_signal(signal.SIGKILL)  # mid-batch: it holds jobs it has not acknowledged
         workers[0].wait(10)
-        # Consumer names carry the process id: the killed worker's jobs are pending, not done.
-        [killed] = [c for c in client.xinfo_consumers(JOBS, JOBS_GROUP) if f"-{workers[0].pid}-" in c["name"].decode()]
-        assert killed["pending"] > 0
+        assert held_by_first() > 0  # its jobs are pending, not done
         wait_for(
             lambda: all(chatwoot.messages(str(c)) for c in conversations),
             timeout_s=180,
