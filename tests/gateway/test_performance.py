@@ -144,7 +144,9 @@ async def test_queue_gauges_read_depth_pending_and_lag(redis_url: str) -> None:
 
     assert (value("tonegate_queue_depth", "s:grouped"), value("tonegate_queue_pending", "s:grouped")) == (5, 2)
     assert value("tonegate_queue_lag", "s:grouped") == 3
-    assert [value(n, "s:nogroup") for n in ("tonegate_queue_depth", "tonegate_queue_pending", "tonegate_queue_lag")] == [
+    assert [
+        value(n, "s:nogroup") for n in ("tonegate_queue_depth", "tonegate_queue_pending", "tonegate_queue_lag")
+    ] == [
         1,
         0,
         0,
@@ -200,7 +202,9 @@ def gated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gated]:
     root = tmp_path_factory.mktemp("gated")
     engines = root / "engines.toml"
     # At most 2 queued segments before the engine refuses; 4 texts in flight before the gateway does.
-    engines.write_text('[[engine]]\nname = "apertium"\nkind = "apertium"\npairs = ["en-es", "es-en"]\nmax_pending = 2\n')
+    engines.write_text(
+        '[[engine]]\nname = "apertium"\nkind = "apertium"\npairs = ["en-es", "es-en"]\nmax_pending = 2\n'
+    )
 
     @asynccontextmanager
     async def gated_services(settings) -> AsyncIterator:
