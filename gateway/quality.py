@@ -197,7 +197,7 @@ def word_length(source: str) -> Finding:
 
 def round_trip(source: str, back: str) -> Finding:
     """1 − chrF(back-translation, source)/100: how much meaning was lost there and back."""
-    from sacrebleu.metrics import CHRF  # import here: sacrebleu is only needed once a text is scored
+    from sacrebleu.metrics import CHRF  # import here, not at start-up: it pulls in numpy
 
     chrf = CHRF().sentence_score(back, [source]).score / 100.0
     value = 1.0 - chrf
