@@ -54,7 +54,13 @@ LOCK = "tonegate:{jobs}:lock:"  # + entry id -> the consumer working on it
 
 
 # Compare-and-act on a job's lock, so a worker never extends or frees a lock another one holds.
-_RENEW = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0"
+# Renewing only ever lengthens the lock (the fence before a post sets a longer one than the
+# heartbeat's); it answers 1 while we hold it, 0 once another worker does.
+_RENEW = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 1
+"""
 _UNLOCK = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
 
 
@@ -81,6 +87,10 @@ def timing_from(settings: Settings) -> JobTiming:
 
 class Permanent(Exception):
     """A failure no retry can fix; the job goes straight to the dead letters."""
+
+
+class LeaseLost(Exception):
+    """This worker was too slow: its lock lapsed and another worker took the job over."""
 
 
 def consumer_name() -> str:
@@ -134,6 +144,13 @@ class JobWorker:
             finally:
                 for _, client in self._clients.values():
                     await client.aclose()
+
+    async def fence(self, entry_id: str) -> None:
+        """Right before a post: make sure the job is still ours and stays ours until the post has
+        answered or timed out, so no worker that takes it over can post beside us."""
+        hold_ms = int((self.timing.request_timeout_s + self.timing.reclaim_idle_s) * 1000)
+        if not await self._renew(keys=[LOCK + entry_id], args=[self.consumer, hold_ms]):
+            raise LeaseLost(entry_id)
 
     async def _heartbeat(self) -> None:
         """Keep our in-flight jobs ours while they run, however long: refresh each job's lock and
@@ -220,6 +237,10 @@ class JobWorker:
                 await self._failed(job, entry_id, state, str(exc), retryable=True, retry_after_s=exc.retry_after_s)
             except EngineFailure as exc:  # the engine is restarted; the next attempt may pass
                 await self._failed(job, entry_id, state, str(exc), retryable=True)
+            except LeaseLost:
+                # The new holder checks the helpdesk before posting; acting here could post twice.
+                log.warning("job %s: taken over by another worker while this one was slow; leaving it", entry_id)
+                return
             except (Permanent, ModelError) as exc:
                 await self._failed(job, entry_id, state, str(exc), retryable=False)
             except GatewayError as exc:
@@ -425,6 +446,7 @@ class Poster:
                     log.info("job %s was posted before a crash (%s); not posting again", self.entry_id, found)
                     await self._mark_own(found)
                     return
+            await self.worker.fence(self.entry_id)
             if internal:
                 posted = await self.client.post_note(ref, text, idempotency_key=self.entry_id)
             else:

@@ -172,3 +172,24 @@ async def test_store_reuses_a_recent_read_only_where_asked_and_never_after_its_o
     await here.delete("cw")
     assert await here.get("cw", max_age_s=60) is None
     await redis.aclose()
+
+
+async def test_a_worker_whose_lock_lapsed_may_not_post(redis_url: str) -> None:
+    """The fence before every post: a slow worker whose job another took over must not post."""
+    from types import SimpleNamespace
+
+    from redis.asyncio import Redis
+
+    from gateway.integrations.worker import LOCK, JobTiming, JobWorker, LeaseLost
+
+    redis = Redis.from_url(redis_url)
+    timing = JobTiming(reclaim_idle_s=2.0, request_timeout_s=10.0)
+    slow, other = (JobWorker(SimpleNamespace(redis=redis), timing, name=n) for n in ("slow", "other"))  # type: ignore[arg-type]
+    await redis.set(LOCK + "1-0", "slow", px=2000)
+    await slow.fence("1-0")  # still ours: the lock now covers the post's whole timeout
+    assert await redis.pttl(LOCK + "1-0") > 10_000
+    await redis.set(LOCK + "1-0", "other", px=2000)  # it lapsed, and the other worker took the job
+    with pytest.raises(LeaseLost):
+        await slow.fence("1-0")
+    await other.fence("1-0")
+    await redis.aclose()
