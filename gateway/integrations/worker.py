@@ -11,6 +11,9 @@ Reliability, step by step:
   retry cannot fix (a wrong token, a deleted ticket), the job goes to the dead-letter stream.
 - Before any second attempt the worker asks the helpdesk whether the post is already there (the
   note carries the job id), so a crash between posting and acknowledging never posts twice.
+- Right before posting, the worker checks it still holds the job's lock and stretches it over the
+  post's timeout (`fence`): a worker that stalled past its lease leaves the job to the one that
+  took it over, instead of posting beside it.
 """
 
 from __future__ import annotations
