@@ -40,7 +40,8 @@ def serve(
     host: Annotated[str | None, typer.Option(help="address to listen on [default: TONEGATE_HOST or 127.0.0.1]")] = None,
     port: Annotated[int | None, typer.Option(help="port [default: TONEGATE_PORT or 8000]")] = None,
 ) -> None:
-    """Serve the v1 HTTP API (with an embedded Redis unless TONEGATE_REDIS_URL is set)."""
+    """Serve the v1 HTTP API and the web app (/ui/), with TONEGATE_WORKERS job workers inside
+    (default 1), on an embedded Redis unless TONEGATE_REDIS_URL is set."""
     import uvicorn
 
     from gateway.app import create_app, provided
