@@ -10,7 +10,8 @@ from pydantic import ValidationError
 
 from gateway.deps import ServicesDep
 from gateway.errors import Conflict, InvalidInput
-from gateway.integrations.config import IntegrationFields
+from gateway.integrations.base import KINDS
+from gateway.integrations.config import Integration, IntegrationFields
 from gateway.services import Services
 from gateway.stats import PERIODS
 from gateway.ui.web import AdminViewer, EditorViewer, UIRoute, redirect, render, sessions
@@ -78,8 +79,62 @@ async def integrations(
         "after": after,
         "more": len(letters) == LETTERS_PAGE,
         "can_redrive": jobs is not None,
+        "kinds": KINDS,
+        "brands": await services.brands.names(),
     }
     return await render(request, "integrations.html", context)
+
+
+@router.post("/ui/integrations", include_in_schema=False)
+async def create_integration(
+    request: Request,
+    services: ServicesDep,
+    viewer: AdminViewer,
+    name: Text = "",
+    kind: Text = "",
+    base_url: Text = "",
+    api_token: Text = "",
+    webhook_secret: Text = "",
+    brand: Text = "",
+    agent_lang: Text = "",
+) -> Response:
+    """Connect a helpdesk: the same checks as POST /v1/integrations, the errors as a message."""
+    store, _ = _integration_services(services)
+    if store is None:
+        raise InvalidInput("this gateway has no integrations")
+    given = {"name": name, "kind": kind, "base_url": base_url, "api_token": api_token,
+             "webhook_secret": webhook_secret, "brand": brand, "agent_lang": agent_lang}  # fmt: skip
+    flash = sessions(services).flash
+    try:
+        integration = Integration.model_validate({k: v.strip() for k, v in given.items() if v.strip()})
+        if await services.brands.get(integration.brand) is None:
+            raise InvalidInput(f"brand: no brand named {integration.brand!r}; create it on the Brands page first")
+        await store.create(integration)
+    except ValidationError as exc:
+        why = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'form'}: {e['msg'].removeprefix('Value error, ')}"
+                        for e in exc.errors())  # fmt: skip
+        await flash(viewer.session, f"Not created: {why}", "error")
+        return redirect("/ui/integrations")
+    except (InvalidInput, Conflict) as exc:
+        await flash(viewer.session, f"Not created: {exc.message}", "error")
+        return redirect("/ui/integrations")
+    url = str(request.base_url).rstrip("/") + f"/v1/webhooks/{integration.name}"
+    await flash(viewer.session, f"Created {integration.name}: point the helpdesk's webhook at {url}.")
+    return redirect("/ui/integrations")
+
+
+@router.post("/ui/integrations/{name}/delete", include_in_schema=False)
+async def delete_integration(name: str, services: ServicesDep, viewer: AdminViewer) -> Response:
+    store, _ = _integration_services(services)
+    if store is None:
+        raise InvalidInput("this gateway has no integrations")
+    try:
+        await store.delete(name)
+    except Conflict as exc:  # declared in the TONEGATE_INTEGRATIONS file
+        await sessions(services).flash(viewer.session, f"Not deleted: {exc.message}", "error")
+        return redirect("/ui/integrations")
+    await sessions(services).flash(viewer.session, f"Deleted {name}: its webhooks are refused from now on.")
+    return redirect("/ui/integrations")
 
 
 @router.post("/ui/integrations/{name}", include_in_schema=False)

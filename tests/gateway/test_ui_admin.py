@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from tests.conftest import ADMIN_KEY
 from tests.gateway.ui_support import _browser, _page, run_async, sign_in, signed_in_client  # noqa: F401
 from tests.helpdesk_fixtures import FAKE_TOKENS, fake_helpdesks_fixture, helpdesks_fixture  # noqa: F401
-from tests.integration_stack import Sender, add_integration, wait_for, zendesk_trigger
+from tests.integration_stack import SECRET, Sender, add_integration, chatwoot_message, wait_for, zendesk_trigger
 
 SPANISH = "Hola, mi pedido no ha llegado todavía y necesito ayuda."
 
@@ -268,3 +268,57 @@ def test_an_admin_fixes_a_refused_token_and_redrives_the_dead_letter(gateway, ad
     expect(page.locator(".flash.ok")).to_contain_text(f"{name}: disabled")
     expect(page.locator(f"#integration-{name} .badge")).to_have_text("disabled")
     assert admin.get(f"/v1/integrations/{name}").json()["enabled"] is False
+
+
+def test_an_admin_connects_a_helpdesk_from_the_page_and_deletes_it(gateway, admin, helpdesks, page: Page) -> None:
+    desk = helpdesks["chatwoot"]
+    name = "ui-cw-" + secrets.token_hex(3)
+    sign_in(page, gateway.url, ADMIN_KEY, "/ui/?next=/ui/integrations")
+    form = page.get_by_role("form", name="Connect a helpdesk")
+
+    def open_form() -> None:  # open already when no integration exists yet
+        if page.locator("#connect").get_attribute("open") is None:
+            page.locator("#connect summary").click()
+
+    open_form()
+    form.get_by_label("Name").fill(name)
+    form.get_by_label("Helpdesk", exact=True).select_option("chatwoot")
+    form.get_by_label("Helpdesk URL").fill(desk.url)
+    form.get_by_label("API token").fill(FAKE_TOKENS["chatwoot"])
+    form.get_by_label("Webhook secret").fill(SECRET)
+    form.get_by_label("Agent language").fill("en")
+    form.get_by_role("button", name="Connect").click()
+    expect(page.locator(".flash.ok")).to_contain_text(f"/v1/webhooks/{name}")
+    expect(page.locator(f"#integration-{name}")).to_contain_text("chatwoot")
+    stored = admin.get(f"/v1/integrations/{name}").json()
+    assert stored["has_api_token"] and stored["webhook_secrets"] == 1 and stored["brand"] == "demo"
+
+    # It works: a signed Chatwoot webhook becomes a note in the fake Chatwoot.
+    conversation = secrets.randbelow(10**6)
+    sent = Sender(gateway.url, name, "chatwoot").send(chatwoot_message(conversation, conversation, SPANISH))
+    assert sent.status_code == 202, sent.text
+    wait_for(lambda: desk.messages(str(conversation)), what="the note of the new integration")
+
+    # Refused with the reason, and nothing changes: a field missing, then a name taken.
+    open_form()
+    form.get_by_label("Name").fill(name + "-b")
+    form.get_by_label("Webhook secret").fill("another-secret-0123456789")
+    form.get_by_role("button", name="Connect").click()
+    expect(page.locator(".flash.error")).to_contain_text("base_url is required")
+    assert admin.get(f"/v1/integrations/{name}-b").status_code == 404
+    open_form()
+    form.get_by_label("Name").fill(name)
+    form.get_by_label("Helpdesk URL").fill(desk.url)
+    form.get_by_label("API token").fill(FAKE_TOKENS["chatwoot"])
+    form.get_by_label("Webhook secret").fill("another-secret-0123456789")
+    form.get_by_role("button", name="Connect").click()
+    expect(page.locator(".flash.error")).to_contain_text("exists")
+    still = Sender(gateway.url, name, "chatwoot").send(chatwoot_message(conversation + 2, conversation, SPANISH))
+    assert still.status_code == 202, still.text  # signed with the first secret: it was not replaced
+
+    page.once("dialog", lambda d: d.accept())
+    page.locator(f"#integration-{name}").get_by_role("button", name=f"Delete {name}").click()
+    expect(page.locator(".flash.ok")).to_contain_text(f"Deleted {name}")
+    assert admin.get(f"/v1/integrations/{name}").status_code == 404
+    again = Sender(gateway.url, name, "chatwoot").send(chatwoot_message(conversation + 1, conversation, SPANISH))
+    assert again.status_code == 404
