@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import ClassVar
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -100,6 +101,14 @@ def _model_status(exc: ModelError) -> tuple[int, str]:
 
 def error_body(type_: str, message: str) -> dict:
     return {"error": {"type": type_, "message": message}}
+
+
+def problems(errors: Iterable[Mapping[str, Any]], root: str = "body") -> str:
+    """Pydantic's errors as one line a person can act on: `field.path: what is wrong; …`
+    (`root` names the whole object where an error belongs to no field)."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or root}: {str(e['msg']).removeprefix('Value error, ')}" for e in errors
+    )
 
 
 def _validation_message(exc: RequestValidationError) -> str:

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
+from gateway.errors import problems
 from gateway.integrations.base import Kind
 from models.errors import UnknownLanguage
 from models.langcodes import normalize
@@ -182,11 +183,7 @@ def load_file(path: Path) -> list[Integration]:
             out.append(Integration.model_validate({**entry, "source": "file"}))
         except ValidationError as exc:
             label = entry.get("name", f"#{i}") if isinstance(entry, dict) else f"#{i}"
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or 'entry'}: {e['msg'].removeprefix('Value error, ')}"
-                for e in exc.errors()
-            )
-            raise IntegrationsFileError(f"{path}: integration {label}: {problems}") from None
+            raise IntegrationsFileError(f"{path}: integration {label}: {problems(exc.errors(), 'entry')}") from None
     names = [i.name for i in out]
     if len(names) != len(set(names)):
         raise IntegrationsFileError(

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from gateway.brands import BRAND_NAME, Brand
 from gateway.deps import AdminKey, EditorKey, ServicesDep, load_brand
-from gateway.errors import BadRequest, InvalidInput, UnsupportedMediaType
+from gateway.errors import BadRequest, InvalidInput, UnsupportedMediaType, problems
 from gateway.schemas import BrandOut, ToneBody
 
 router = APIRouter(tags=["brands"])
@@ -33,11 +33,7 @@ async def _json_or_empty(request: Request) -> dict:
 
 
 def _validation(exc: ValidationError) -> InvalidInput:
-    parts = [
-        f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg'].removeprefix('Value error, ')}"
-        for e in exc.errors()
-    ]
-    return InvalidInput("; ".join(parts))
+    return InvalidInput(problems(exc.errors()))
 
 
 async def brand_out(services, brand: Brand) -> BrandOut:

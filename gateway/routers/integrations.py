@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from gateway.deps import AdminKey, JsonBody, ServicesDep
-from gateway.errors import InvalidInput
+from gateway.errors import InvalidInput, problems
 from gateway.integrations.config import Integration, IntegrationFields
 
 router = APIRouter(tags=["integrations"])
@@ -52,12 +52,7 @@ async def patch(name: str, body: IntegrationFields, services: ServicesDep, key: 
     try:
         updated = await services.integrations.update(name, body)
     except ValidationError as exc:  # the patched whole no longer validates (e.g. the token removed)
-        raise InvalidInput(
-            "; ".join(
-                f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg'].removeprefix('Value error, ')}"
-                for e in exc.errors()
-            )
-        ) from None
+        raise InvalidInput(problems(exc.errors())) from None
     return await _public(services, updated)
 
 

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from gateway.brands import BRAND_NAME, Brand
 from gateway.deps import ServicesDep, load_brand
-from gateway.errors import InvalidInput, NotFound
+from gateway.errors import InvalidInput, NotFound, problems
 from gateway.keys import Role, normalize_pair
 from gateway.ui.web import AdminViewer, UIRoute, redirect, render, sessions
 from glossary.tone import TONE_LANGUAGES
@@ -20,10 +20,7 @@ Text = Annotated[str, Form(max_length=5000)]
 
 
 def _problems(exc: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg'].removeprefix('Value error, ')}"
-        for e in exc.errors()
-    )
+    return problems(exc.errors(), "settings")
 
 
 @router.get("/ui/brands", include_in_schema=False)

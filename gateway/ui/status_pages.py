@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request, Response
 from pydantic import ValidationError
 
 from gateway.deps import ServicesDep
-from gateway.errors import Conflict, InvalidInput
+from gateway.errors import Conflict, InvalidInput, problems
 from gateway.integrations.base import KINDS
 from gateway.integrations.config import Integration, IntegrationFields
-from gateway.services import Services
 from gateway.stats import PERIODS
 from gateway.ui.web import AdminViewer, EditorViewer, UIRoute, redirect, render, sessions
 
@@ -49,36 +48,23 @@ async def dashboard(request: Request, services: ServicesDep, viewer: EditorViewe
     return await render(request, "dashboard.html", context)
 
 
-def _integration_services(services: Services) -> tuple[Any, Any]:
-    """Integrations and their job queue, where this gateway has them (None otherwise)."""
-    return getattr(services, "integrations", None), getattr(services, "jobs", None)
-
-
 @router.get("/ui/integrations", include_in_schema=False)
 async def integrations(
     request: Request, services: ServicesDep, viewer: AdminViewer, integration: str = "", after: str = ""
 ) -> Response:
-    store, jobs = _integration_services(services)
-    rows: list[dict] = []
-    if store is not None:
-        for found in await store.all():
-            rows.append({**found.public(), "health": await store.health(found.name)})
-    letters: list[dict] = []
-    dead_total = 0
-    if jobs is not None:
-        letters, dead_total = await jobs.dead_letters(
-            integration=integration or None, after=after or None, limit=LETTERS_PAGE
-        )
+    store = services.integrations
+    rows = [{**found.public(), "health": await store.health(found.name)} for found in await store.all()]
+    letters, dead_total = await services.jobs.dead_letters(
+        integration=integration or None, after=after or None, limit=LETTERS_PAGE
+    )
     context = {
         "section": "integrations",
-        "available": store is not None,
         "rows": rows,
         "letters": letters,
         "dead_total": dead_total,
         "integration": integration,
         "after": after,
         "more": len(letters) == LETTERS_PAGE,
-        "can_redrive": jobs is not None,
         "kinds": KINDS,
         "brands": await services.brands.names(),
     }
@@ -99,9 +85,7 @@ async def create_integration(
     agent_lang: Text = "",
 ) -> Response:
     """Connect a helpdesk: the same checks as POST /v1/integrations, the errors as a message."""
-    store, _ = _integration_services(services)
-    if store is None:
-        raise InvalidInput("this gateway has no integrations")
+    store = services.integrations
     given = {"name": name, "kind": kind, "base_url": base_url, "api_token": api_token,
              "webhook_secret": webhook_secret, "brand": brand, "agent_lang": agent_lang}  # fmt: skip
     flash = sessions(services).flash
@@ -111,9 +95,7 @@ async def create_integration(
             raise InvalidInput(f"brand: no brand named {integration.brand!r}; create it on the Brands page first")
         await store.create(integration)
     except ValidationError as exc:
-        why = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'form'}: {e['msg'].removeprefix('Value error, ')}"
-                        for e in exc.errors())  # fmt: skip
-        await flash(viewer.session, f"Not created: {why}", "error")
+        await flash(viewer.session, f"Not created: {problems(exc.errors(), 'form')}", "error")
         return redirect("/ui/integrations")
     except (InvalidInput, Conflict) as exc:
         await flash(viewer.session, f"Not created: {exc.message}", "error")
@@ -125,9 +107,7 @@ async def create_integration(
 
 @router.post("/ui/integrations/{name}/delete", include_in_schema=False)
 async def delete_integration(name: str, services: ServicesDep, viewer: AdminViewer) -> Response:
-    store, _ = _integration_services(services)
-    if store is None:
-        raise InvalidInput("this gateway has no integrations")
+    store = services.integrations
     try:
         await store.delete(name)
     except Conflict as exc:  # declared in the TONEGATE_INTEGRATIONS file
@@ -142,9 +122,7 @@ async def update_integration(
     name: str, services: ServicesDep, viewer: AdminViewer, enabled: Text = "", api_token: Text = ""
 ) -> Response:
     """The two fixes an admin makes from here: switch it off or on, and replace a refused API token."""
-    store, _ = _integration_services(services)
-    if store is None:
-        raise InvalidInput("this gateway has no integrations")
+    store = services.integrations
     fields: dict[str, object] = {}
     if enabled in ("yes", "no"):
         fields["enabled"] = enabled == "yes"
@@ -157,7 +135,7 @@ async def update_integration(
     try:
         await store.update(name, IntegrationFields.model_validate(fields))
     except ValidationError as exc:
-        await flash(viewer.session, f"Not saved: {exc.errors()[0]['msg'].removeprefix('Value error, ')}", "error")
+        await flash(viewer.session, f"Not saved: {problems(exc.errors(), 'form')}", "error")
         return redirect("/ui/integrations")
     except Conflict as exc:  # declared in the TONEGATE_INTEGRATIONS file
         await flash(viewer.session, f"Not saved: {exc.message}", "error")
@@ -170,20 +148,14 @@ async def update_integration(
 
 @router.post("/ui/integrations/deadletters/{entry_id}/redrive", include_in_schema=False)
 async def redrive(entry_id: str, services: ServicesDep, viewer: AdminViewer, integration: Text = "") -> Response:
-    _, jobs = _integration_services(services)
-    if jobs is None:
-        raise InvalidInput("this gateway has no integration jobs")
-    job_id = await jobs.redrive(entry_id)
+    job_id = await services.jobs.redrive(entry_id)
     await sessions(services).flash(viewer.session, f"Sent dead letter {entry_id} back to work as job {job_id}.")
     return redirect(_letters_url(integration))
 
 
 @router.post("/ui/integrations/deadletters/redrive", include_in_schema=False)
 async def redrive_all(services: ServicesDep, viewer: AdminViewer, integration: Text = "") -> Response:
-    _, jobs = _integration_services(services)
-    if jobs is None:
-        raise InvalidInput("this gateway has no integration jobs")
-    moved = await jobs.redrive_all(integration or None)
+    moved = await services.jobs.redrive_all(integration or None)
     await sessions(services).flash(viewer.session, f"Sent {len(moved)} dead letters back to work.")
     return redirect(_letters_url(integration))
 

@@ -22,7 +22,7 @@ from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from gateway.deps import ServicesDep
-from gateway.errors import GatewayError
+from gateway.errors import GatewayError, problems
 from gateway.keys import ApiKey, Role
 from gateway.services import Services
 from gateway.ui.sessions import SESSION_COOKIE, SESSION_TTL_S, Session, SessionStore
@@ -189,7 +189,7 @@ class UIRoute(APIRoute):
             except ModelError as exc:
                 return await render(request, "error.html", {"message": str(exc)}, status=422)
             except RequestValidationError as exc:
-                message = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+                message = problems(exc.errors(), "form")
                 return await render(request, "error.html", {"message": message}, status=422)
 
         return page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -19,7 +20,7 @@ DEFAULT_TIMEOUT_S = 10.0
 RETRYABLE_STATUSES = frozenset({408, 409, 425, 429})
 
 
-class HttpClient:
+class HttpClient(ABC):
     """Base for the helpdesk clients. Pass `http` to share one connection pool between
     integrations; the client then leaves it open on `aclose()` (its owner closes it)."""
 
@@ -39,8 +40,9 @@ class HttpClient:
         self._http = http if http is not None else httpx.AsyncClient(timeout=self.timeout)
         self._owns_http = http is None
 
+    @abstractmethod
     def auth_headers(self) -> dict[str, str]:
-        raise NotImplementedError
+        """The helpdesk's own authentication header(s) for every request."""
 
     async def request(
         self,
