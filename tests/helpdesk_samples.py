@@ -1,13 +1,12 @@
-"""The helpdesks' own published payloads (../shared/helpdesk next to the repository)."""
+"""The helpdesks' own published payloads, copied into tests/fixtures/helpdesk (README there: sources, licences)."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
-from tests.conftest import repo_root
-
-SAMPLES = repo_root().parent / "shared" / "helpdesk"
+SAMPLES = Path(__file__).resolve().parent / "fixtures" / "helpdesk"
 
 
 def load_jsonc(text: str) -> Any:
