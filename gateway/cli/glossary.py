@@ -7,7 +7,7 @@ from typing import Annotated
 import anyio
 import typer
 
-from gateway.cli_common import cli_redis, cli_settings, err, friendly_errors
+from gateway.cli.common import cli_redis, cli_settings, err, friendly_errors
 from gateway.errors import SettingsError
 
 glossary_app = typer.Typer(help="Maintain a brand's glossary (termbase) in the gateway's Redis.", no_args_is_help=True)

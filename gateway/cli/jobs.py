@@ -9,7 +9,7 @@ from typing import Annotated
 import anyio
 import typer
 
-from gateway.cli_common import cli_redis, cli_settings, err, friendly_errors, setup_logging
+from gateway.cli.common import cli_redis, cli_settings, err, friendly_errors, setup_logging
 from gateway.errors import SettingsError
 from gateway.settings import Settings
 

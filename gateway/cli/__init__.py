@@ -1,0 +1,33 @@
+"""The `tonegate` command: one Typer app assembled from a module per command group.
+
+serve.py (the server), translate.py (translate, detect), keys.py, models.py, glossary.py,
+jobs.py (worker, deadletters, integrations); common.py holds what they share (settings, the data
+folder, Redis, readable errors).
+"""
+
+from __future__ import annotations
+
+import typer
+
+from gateway.cli.glossary import glossary_app
+from gateway.cli.jobs import deadletters_app, integrations_app, worker
+from gateway.cli.keys import keys_app
+from gateway.cli.models import models_app
+from gateway.cli.serve import serve
+from gateway.cli.translate import detect, translate
+
+app = typer.Typer(
+    help="Tonegate: a self-hosted translation gateway for customer support.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command()(serve)
+app.command()(translate)
+app.command()(detect)
+app.command()(worker)
+app.add_typer(keys_app, name="keys")
+app.add_typer(models_app, name="models")
+app.add_typer(glossary_app, name="glossary")
+app.add_typer(deadletters_app, name="deadletters")
+app.add_typer(integrations_app, name="integrations")
