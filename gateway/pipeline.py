@@ -18,7 +18,8 @@ from gateway.brands import Brand
 from gateway.cache import CacheContext, CachedResult, TranslationCache
 from gateway.confidence import LENGTH_LOG_RATIO, PENALTY, Confidence, Signal, assess, combine
 from gateway.conversations import ConversationLanguages
-from gateway.errors import InvalidInput
+from gateway.engine_rules import engine_rules
+from gateway.language import DETECTOR, GIVEN, Context, decide
 from gateway.memory import TranslationMemory
 from gateway.metrics import Metrics
 from gateway.quality import Finding, engine_doubt, measure
@@ -66,6 +67,7 @@ class Translation:
     needs_review: bool
     detection: Detection | None = None
     terms: tuple[dict, ...] = field(default_factory=tuple)
+    decided_by: str | None = None  # who chose source_lang (gateway/language.py); None when given
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +75,7 @@ class _Source:
     lang: str | None  # None: nothing to translate (no letters)
     detection: Detection | None
     signals: tuple[Signal, ...] = ()
+    decided_by: str = GIVEN  # gateway/language.py: who chose lang
 
 
 class Pipeline:
@@ -109,9 +112,11 @@ class Pipeline:
         # translate back at once, and a group that finds every slot taken does without.
         self._round_trip_slots = threading.BoundedSemaphore(max(1, round_trip_slots))
 
-    async def detect(self, texts: Sequence[str], candidates: Sequence[str] | None = None) -> list[Detection]:
+    async def detect(
+        self, texts: Sequence[str], candidates: Sequence[str] | None = None, prefer: Sequence[str] | None = None
+    ) -> list[Detection]:
         with self.metrics.time("detect"):
-            return await anyio.to_thread.run_sync(self.detector.detect, list(texts), candidates)
+            return await anyio.to_thread.run_sync(self.detector.detect, list(texts), candidates, prefer)
 
     async def translate(self, job: TranslateJob) -> list[Translation]:
         target = normalize(job.target)
@@ -140,8 +145,9 @@ class Pipeline:
                 target_lang=target,
                 engine=result.engine,
                 confidence=conf,
-                needs_review=conf.value < threshold,
+                needs_review=conf.value < threshold or wrong_language(conf),
                 detection=sources[i].detection,
+                decided_by=sources[i].decided_by,
                 terms=result.terms,
             )
 
@@ -215,6 +221,7 @@ class Pipeline:
             confidence=conf,
             needs_review=False,
             detection=src.detection,
+            decided_by=src.decided_by,
         )
 
     async def brand_rules(self, brand: Brand | None, target: str) -> BrandRules:
@@ -237,9 +244,10 @@ class Pipeline:
             source_lang=src.lang,
             target_lang=target,
             engine="none",
-            confidence=combine(1.0, (), (signal,)),
+            confidence=combine(1.0, (), (signal, *src.signals)),
             needs_review=False,
             detection=src.detection,
+            decided_by=src.decided_by,
         )
 
     async def _sources(self, job: TranslateJob) -> list[_Source]:
@@ -247,39 +255,27 @@ class Pipeline:
             lang = normalize(job.source)
             if job.conversation_id and self.conversations:
                 await self.conversations.remember(job.conversation_id, lang)
-            return [_Source(lang, None) for _ in job.texts]
-        candidates = job.brand.languages if job.brand and job.brand.languages else None
-        detections = await self.detect(job.texts, candidates)
-        remembered = None
-        if job.conversation_id and self.conversations:
-            remembered = await self.conversations.get(job.conversation_id)
-        locale = normalize(job.locale) if job.locale else None
+            return [_Source(lang, None, decided_by=GIVEN) for _ in job.texts]
+        # Every language the detector knows stays a candidate; the brand's languages weigh more.
+        prefer = job.brand.languages if job.brand and job.brand.languages else None
+        detections = await self.detect(job.texts, None, prefer)
+        target = normalize(job.target)
+        context = Context(
+            conversation=await self.conversations.get(job.conversation_id)
+            if job.conversation_id and self.conversations
+            else None,
+            locale=_locale(job.locale),
+            brand_languages=tuple(prefer or ()),
+            agent=target,
+        )
         sources = []
-        for i, d in enumerate(detections):
-            if d.lang is not None:
-                sources.append(_Source(d.lang, d))
-            elif d.reason == "no_letters":
-                sources.append(_Source(None, d))
-            elif remembered or locale:
-                why = "the conversation's language" if remembered else "the customer's locale"
-                sources.append(
-                    _Source(remembered or locale, d, (Signal("language_fallback", f"too short to detect; used {why}"),))
-                )
-            elif d.alternatives:
-                guess = d.alternatives[0][0]
-                sources.append(
-                    _Source(
-                        guess, d, (Signal("language_guessed", f"too short to detect reliably; guessed {guess}", 0.7),)
-                    )
-                )
-            else:
-                raise InvalidInput(
-                    f"could not tell the language of text[{i}]; pass source_lang, a conversation_id "
-                    "with earlier messages, or the customer's locale"
-                )
-        confident = [s.lang for s in sources if s.detection and s.detection.lang]
-        if job.conversation_id and self.conversations and confident:
-            await self.conversations.remember(job.conversation_id, confident[-1])
+        for d in detections:
+            decision = decide(d, context, lambda lang: lang == target or self._has_route(lang, target))
+            signals = (Signal("language_fallback", decision.detail),) if decision.detail else ()
+            sources.append(_Source(decision.lang, d, signals, decision.decided_by))
+        reliable = [s.lang for s in sources if s.decided_by == DETECTOR]
+        if job.conversation_id and self.conversations and reliable:
+            await self.conversations.remember(job.conversation_id, reliable[-1])
         return sources
 
     def _translate_group(
@@ -298,7 +294,8 @@ class Pipeline:
         passes = self._run(texts, source, target, fmt, rules, mask_terms=self.term_strategy == "mask")
         if rules.compiled is not None and self.term_strategy == "post_edit":
             self._post_edit_terms(passes, source, target, rules)
-            redo = [i for i, p in enumerate(passes) if missing_terms(p.text, p.found, rules.compiled)]
+            morph = self.morphologies.get(target)
+            redo = [i for i, p in enumerate(passes) if missing_terms(p.text, p.found, rules.compiled, morph)]
             if redo:
                 again = self._run([texts[i] for i in redo], source, target, fmt, rules, mask_terms=True)
                 for i, p in zip(redo, again, strict=True):
@@ -317,7 +314,9 @@ class Pipeline:
                 conf = _score(text, c.text, p.restored, p.masked, p.hyps, route, source, target, evidence, c.signals)
                 results.append((c.text, conf, c.terms))
         skipped = backs is None and fmt == "text" and self.round_trip and self._has_route(target, source)
-        return results, not skipped
+        # A fallback engine's work is not cached: the first choice should serve once it is back.
+        fell_back = any(k.endswith("fallback") for p in passes for h in p.hyps for k in h.details)
+        return results, not skipped and not fell_back
 
     def _has_route(self, source: str, target: str) -> bool:
         try:
@@ -351,7 +350,8 @@ class Pipeline:
             found = self.detector.detect(outputs, [source, target])
         except ModelError:  # the detector does not know one of the two: no evidence either way
             return None
-        return [(d.lang, d.confidence) for d in found]
+        # An unreliable guess on a short output ("Vale.") is no evidence of a wrong language.
+        return [(d.lang, d.confidence) if d.reliable else (None, 0.0) for d in found]
 
     def quality(
         self, source: str, translation: str, source_lang: str, target_lang: str, rules: BrandRules = NO_RULES
@@ -374,7 +374,17 @@ class Pipeline:
         detected = self._output_languages([translation], source_lang, target_lang)
         problems: list[Signal] = []
         if rules.compiled is not None or rules.register:
-            found = rules.compiled.source_matches(source, source_lang, target_lang) if rules.compiled else []
+            found = (
+                rules.compiled.source_matches(
+                    source,
+                    source_lang,
+                    target_lang,
+                    self.morphologies.get(source_lang),
+                    self.morphologies.get(target_lang),
+                )
+                if rules.compiled
+                else []
+            )
             checked = check(translation, target_lang, rules, found, self.morphologies.get(target_lang))
             for sig in checked.signals:
                 if sig.name == "forbidden_word":  # given text: a forbidden word is a violation, not a fix
@@ -399,15 +409,21 @@ class Pipeline:
         self, texts: list[str], source: str, target: str, fmt: Format, rules: BrandRules, mask_terms: bool
     ) -> list[_Pass]:
         found: list[list[TermMatch]] = [[] for _ in texts]
+        # Terms in any inflected form, and masked terms put in the form their source has.
+        morphologies = (self.morphologies.get(source), self.morphologies.get(target))
         with self.metrics.time("protect"):
             masked = [
-                protect(t, fmt, terms=rules.finder(source, target, f, mask_terms))
+                protect(t, fmt, terms=rules.finder(source, target, f, mask_terms, *morphologies))
                 for t, f in zip(texts, found, strict=True)
             ]
             pieces = [split_masked(m, source) for m in masked]
         flat = [s for p in pieces for s in p.sentences]
+        # Engines that follow rules (an LLM, DeepL) get the brand's as plain data; the others never see them.
+        given = None
+        if flat and self.registry.route(source, target).takes_rules:
+            given = engine_rules(rules, source, target, fmt, found)
         with self.metrics.time("translate"):
-            hyps, route = self.registry.translate(flat, source, target) if flat else ([], None)
+            hyps, route = self.registry.translate(flat, source, target, given) if flat else ([], None)
         if route is not None:
             self.metrics.segments.labels(route.label).inc(len(flat))
         out, pos = [], 0
@@ -421,11 +437,12 @@ class Pipeline:
 
     def _post_edit_terms(self, passes: list[_Pass], source: str, target: str, rules: BrandRules) -> None:
         assert rules.compiled is not None
-        todo = {m.term.source: m.term for p in passes for m in missing_terms(p.text, p.found, rules.compiled)}
+        morph = self.morphologies.get(target)
+        todo = {m.term.source: m.term for p in passes for m in missing_terms(p.text, p.found, rules.compiled, morph)}
         renderings = self._renderings(list(todo), source, target)
         for p in passes:
-            for m in missing_terms(p.text, p.found, rules.compiled):
-                p.text = post_edit(p.text, m.term, renderings.get(m.term.source))
+            for m in missing_terms(p.text, p.found, rules.compiled, morph):
+                p.text = post_edit(p.text, m.term, renderings.get(m.term.source), morph)
 
     def _renderings(self, sources: list[str], source: str, target: str) -> dict[str, str]:
         """How the engine translates each term on its own (cached: terms repeat across messages)."""
@@ -443,9 +460,23 @@ class Pipeline:
         return known
 
 
+def _locale(locale: str | None) -> str | None:
+    """The language of a helpdesk locale ("es-ES", "pt_BR"); None when it names none we know."""
+    if not locale:
+        return None
+    try:
+        return normalize(locale)
+    except ModelError:  # a locale the gateway has no code for is no context, not an error
+        return None
+
+
 def _first_leaf(group: BaseExceptionGroup) -> BaseException:
     first = group.exceptions[0]
     return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
+
+
+# An answer cut off at the engine's length limit is missing the end of the message.
+TRUNCATED = 0.4
 
 
 @dataclass(slots=True)
@@ -457,6 +488,12 @@ class _Pass:
     masked: Masked
     hyps: list[Hypothesis]
     found: list[TermMatch]
+
+
+def wrong_language(conf: Confidence) -> bool:
+    """The output reads as another language than the target: never delivered as if fine, whatever
+    the score (a brand with a low review threshold would otherwise pass it)."""
+    return any(s.name == "wrong_language" for s in conf.signals)
 
 
 def combine_with_source(conf: Confidence, extra: Sequence[Signal]) -> Confidence:
@@ -515,6 +552,11 @@ def _score(
                 PENALTY["mask_duplicated"],
             )
         )
+    # What the engine said about its own answer (a removed preamble, a fallback that served).
+    for note in dict.fromkeys(n for h in hyps for n in h.notes):
+        problems.append(Signal("engine_fallback" if " served because " in note else "engine_note", note))
+    if details.get("truncated"):
+        problems.append(Signal("truncated", "the engine's answer was cut off at its length limit", TRUNCATED))
     if route.pivots:
         problems.append(
             Signal("pivot", f"translated through {', '.join(route.pivots)}", PENALTY["pivot"] ** len(route.pivots))

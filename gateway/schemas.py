@@ -63,10 +63,16 @@ class TermOut(BaseModel):
 
 
 class DetectionOut(BaseModel):
-    lang: str | None
+    lang: str | None = Field(description="the best guess; null only when the text has no letters")
     confidence: float
+    reliable: bool = Field(description="false: too short or unclear to act on without context (see reason)")
     alternatives: list[dict[str, float | str]]
-    reason: str | None = None
+    reason: str | None = Field(default=None, description="why not reliable: no_letters, too_short or ambiguous")
+    decided_by: str | None = Field(
+        default=None,
+        description="in a translation: who chose source_lang — detector, conversation, locale, brand, "
+        "agent, guess or no_letters (docs/api.md)",
+    )
 
 
 class TranslationOut(BaseModel):
@@ -90,6 +96,7 @@ class TranslateResponse(BaseModel):
 class DetectRequest(_Body):
     text: str | list[str]
     candidates: list[str] | None = Field(default=None, max_length=100)
+    prefer: list[str] | None = Field(default=None, max_length=100)
 
     _check_text = field_validator("text")(_texts)
 

@@ -12,5 +12,5 @@ router = APIRouter(tags=["detect"])
 @router.post("/v1/detect", response_model=DetectResponse, dependencies=[JsonBody])
 async def detect(body: DetectRequest, services: ServicesDep, key: HelpdeskKey) -> DetectResponse:
     texts = texts_within_limits(body.text, services)
-    detections = await services.pipeline.detect(texts, body.candidates)
+    detections = await services.pipeline.detect(texts, body.candidates, body.prefer)
     return DetectResponse(detections=[detection_out(d) for d in detections])

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from gateway.admission import admitted
 from gateway.brands import Brand
 from gateway.deps import HelpdeskKey, JsonBody, ServicesDep, load_brand, texts_within_limits
-from gateway.pipeline import TranslateJob, Translation
+from gateway.pipeline import TranslateJob, Translation, wrong_language
 from gateway.review import NewItem
 from gateway.schemas import DetectionOut, SignalOut, TranslateRequest, TranslateResponse, TranslationOut
 from models.langid import Detection
@@ -15,12 +15,14 @@ from models.langid import Detection
 router = APIRouter(tags=["translate"])
 
 
-def detection_out(d: Detection) -> DetectionOut:
+def detection_out(d: Detection, decided_by: str | None = None) -> DetectionOut:
     return DetectionOut(
         lang=d.lang,
         confidence=round(d.confidence, 4),
+        reliable=d.reliable,
         alternatives=[{"lang": lang, "confidence": round(c, 4)} for lang, c in d.alternatives],
         reason=d.reason,
+        decided_by=decided_by,
     )
 
 
@@ -35,7 +37,7 @@ def translation_out(t: Translation) -> TranslationOut:
         needs_review=t.needs_review,
         signals=[SignalOut(name=s.name, detail=s.detail) for s in t.confidence.signals],
         terms=list(t.terms),
-        detected=detection_out(t.detection) if t.detection else None,
+        detected=detection_out(t.detection, t.decided_by) if t.detection else None,
     )
 
 
@@ -67,7 +69,9 @@ async def _queue_for_review(services, body: TranslateRequest, brand: Brand, text
     rule = brand.review_rule(body.direction, body.channel)
     for source, t, out in zip(texts, results, outs, strict=True):
         if rule.below is not None:
-            out.needs_review = t.source_lang is not None and t.confidence.value < rule.below
+            out.needs_review = t.source_lang is not None and (
+                t.confidence.value < rule.below or wrong_language(t.confidence)
+            )
         # Only agent replies with a conversation to deliver into are held; inbound text reaches the
         # agent at once whatever its score.
         if not (out.needs_review and body.direction == "outbound" and body.conversation_id):

@@ -1,11 +1,13 @@
-"""Language identification for short support messages: which language, how sure, or no decision.
+"""Language identification for short support messages: the best guess, and whether it is reliable.
 
     detector = build_detector("lingua")            # at startup: loads models (seconds, ~1 GB)
-    detector.detect(["Hola, mi pedido no llegó"], candidates=["es", "pt", "en"])
+    detector.detect(["Hola, mi pedido no llegó"], prefer=["es", "en"])
 
-Restrict `candidates` to the languages a brand serves; a one- or two-word message with a weak
-score comes back with lang None (reason "too_short") so the caller keeps the conversation's
-language. Measurements behind the defaults: bench/README.md.
+Every language the detector knows stays a candidate; `prefer` weighs up the languages a brand
+serves (`candidates` restricts, for callers that really know the set). A one- or two-word message
+with a weak score comes back with its best guess and `reliable` False (reason "too_short"), so the
+caller decides with context (the conversation's language, the customer's locale, ...).
+Measurements behind the defaults: bench/README.md.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ __all__ = [
     "DEFAULT_LANGUAGES",
     "DETECTOR_KINDS",
     "NO_LETTERS",
+    "PREFER_WEIGHT",
     "TOO_SHORT",
     "Detection",
     "LanguageDetector",
@@ -65,6 +68,7 @@ DEFAULT_LANGUAGES: tuple[str, ...] = (
 # Calibrated on bench/data/langid/dev.tsv (bench/README.md); the test split reports the figures.
 MIN_CONFIDENCE_SHORT = 0.6
 WORDFREQ_WEIGHT = 0.6
+PREFER_WEIGHT = 1.0
 
 
 def _lingua(languages: Collection[str], **options) -> LanguageDetector:
@@ -91,11 +95,13 @@ def build_detector(
     preload: bool = True,
     min_confidence_short: float = MIN_CONFIDENCE_SHORT,
     wordfreq_weight: float = WORDFREQ_WEIGHT,
+    prefer_weight: float = PREFER_WEIGHT,
 ) -> LanguageDetector:
     """A detector of `kind` whose default candidates are `languages` (DEFAULT_LANGUAGES if None).
 
-    min_confidence_short: below this, a text of one or two words gets no decision ("too_short").
+    min_confidence_short: below this, a text of one or two words is not reliable ("too_short").
     wordfreq_weight: weight of the word-frequency log-prior; 0 turns it off.
+    prefer_weight: log-odds added to the `prefer`red languages of a call (a brand's); 0 ignores them.
     """
     build = DETECTOR_KINDS.get(kind)
     if build is None:
@@ -104,9 +110,12 @@ def build_detector(
         raise ConfigError(f"min_confidence_short must lie in [0, 1], not {min_confidence_short}")
     if wordfreq_weight < 0:
         raise ConfigError(f"wordfreq_weight must be >= 0, not {wordfreq_weight}")
+    if prefer_weight < 0:
+        raise ConfigError(f"prefer_weight must be >= 0, not {prefer_weight}")
     return build(
         DEFAULT_LANGUAGES if languages is None else languages,
         preload=preload,
         min_confidence_short=min_confidence_short,
         wordfreq_weight=wordfreq_weight,
+        prefer_weight=prefer_weight,
     )

@@ -23,10 +23,21 @@ MAX_ALTERNATIVES = 3
 
 @dataclass(frozen=True, slots=True)
 class Detection:
-    lang: str | None  # ISO 639-1 code (models.langcodes), None = no decision
+    """The best guess, always, and whether it is good enough to act on without context.
+
+    lang is None only when there is nothing to guess from: no letters, or no candidate plausible
+    (a script none of them writes). An unreliable guess ("too_short": one or two words, weak
+    score) is still the detector's best one; the caller decides with context (gateway/language.py).
+    """
+
+    lang: str | None  # ISO 639-1 code (models.langcodes) of the best guess
     confidence: float  # 0..1 for lang (0.0 when None)
     alternatives: tuple[tuple[str, float], ...]  # next best (lang, confidence), at most 3
-    reason: str | None = None  # why no decision: "no_letters" | "too_short" | "ambiguous"
+    reason: str | None = None  # why not reliable: "no_letters" | "too_short" | "ambiguous"
+
+    @property
+    def reliable(self) -> bool:
+        return self.lang is not None and self.reason is None
 
 
 @runtime_checkable
@@ -34,8 +45,13 @@ class LanguageDetector(Protocol):
     name: str
     default_languages: frozenset[str]
 
-    def detect(self, texts: Sequence[str], candidates: Collection[str] | None = None) -> list[Detection]:
-        """One Detection per text, in order; blocking, so async callers run it in a worker thread."""
+    def detect(
+        self, texts: Sequence[str], candidates: Collection[str] | None = None, prefer: Collection[str] | None = None
+    ) -> list[Detection]:
+        """One Detection per text, in order; blocking, so async callers run it in a worker thread.
+
+        candidates: the languages to choose between (None: the detector's defaults).
+        prefer: languages to weigh up without ruling the others out (a brand's languages)."""
         ...
 
 
@@ -77,16 +93,25 @@ class ScoringDetector(ABC):
         min_confidence_short: float,
         wordfreq_weight: float,
         preload: bool,
+        prefer_weight: float = 0.0,
     ) -> None:
         self.supported = supported
         self.default_languages = self._check(languages)
         self.min_confidence_short = min_confidence_short
+        self.prefer_weight = prefer_weight
         self._prior = WordFrequencyPrior(supported, wordfreq_weight) if wordfreq_weight else None
         if self._prior is not None and preload:
             self._prior.preload(self.default_languages)
 
-    def detect(self, texts: Sequence[str], candidates: Collection[str] | None = None) -> list[Detection]:
+    def detect(
+        self, texts: Sequence[str], candidates: Collection[str] | None = None, prefer: Collection[str] | None = None
+    ) -> list[Detection]:
         langs = self.default_languages if candidates is None else self._check(candidates)
+        preferred = self._check(prefer) if prefer else frozenset()
+        if candidates is None:
+            langs = langs | preferred  # a brand language outside the defaults still counts
+        else:
+            preferred &= langs
         cleaned = [strip_non_language(t) for t in texts]
         todo = [i for i, text in enumerate(cleaned) if has_letters(text)]
         if len(langs) == 1:  # nothing to choose between (and lingua answers 0 for a lone language)
@@ -95,7 +120,8 @@ class ScoringDetector(ABC):
             scored = self._confidences([cleaned[i] for i in todo], langs) if todo else []
         out = [Detection(None, 0.0, (), NO_LETTERS)] * len(texts)
         for i, confidences in zip(todo, scored, strict=True):
-            out[i] = self._decide(cleaned[i], self._with_prior(cleaned[i], confidences, langs))
+            weighed = self._with_prior(cleaned[i], confidences, langs)
+            out[i] = self._decide(cleaned[i], _prefer(weighed, preferred, self.prefer_weight))
         return out
 
     @abstractmethod
@@ -134,7 +160,21 @@ class ScoringDetector(ABC):
         if not ranked:
             return Detection(None, 0.0, (), AMBIGUOUS)  # no candidate is plausible (e.g. wrong script)
         lang, confidence = ranked[0]
+        alternatives = tuple(ranked[1 : MAX_ALTERNATIVES + 1])
         if confidence < self.min_confidence_short and word_count(text) <= SHORT_WORDS:
-            # Keep the guesses: the caller falls back to the conversation's language, or uses them.
-            return Detection(None, 0.0, tuple(ranked[:MAX_ALTERNATIVES]), TOO_SHORT)
-        return Detection(lang, confidence, tuple(ranked[1 : MAX_ALTERNATIVES + 1]))
+            # The best guess stays; the caller weighs it against the conversation's language.
+            return Detection(lang, confidence, alternatives, TOO_SHORT)
+        return Detection(lang, confidence, alternatives)
+
+
+def _prefer(confidences: dict[str, float], preferred: frozenset[str], weight: float) -> dict[str, float]:
+    """Multiply the preferred languages' confidences by e**weight and renormalise.
+
+    A brand's languages are likelier than the rest, not the only ones: a French message under an
+    en/es brand keeps its French score and wins when the text is clearly French."""
+    if not preferred or not weight or len(preferred) == len(confidences):
+        return confidences
+    factor = math.exp(weight)
+    raised = {lang: c * factor if lang in preferred else c for lang, c in confidences.items()}
+    total = sum(raised.values())
+    return {lang: c / total for lang, c in raised.items()} if total > 0 else confidences

@@ -21,7 +21,13 @@ class LangdetectDetector(ScoringDetector):
     name = "langdetect"
 
     def __init__(
-        self, languages: Collection[str], *, preload: bool, min_confidence_short: float, wordfreq_weight: float
+        self,
+        languages: Collection[str],
+        *,
+        preload: bool,
+        min_confidence_short: float,
+        wordfreq_weight: float,
+        prefer_weight: float = 0.0,
     ) -> None:
         from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
         from langdetect.lang_detect_exception import LangDetectException
@@ -45,6 +51,7 @@ class LangdetectDetector(ScoringDetector):
             min_confidence_short=min_confidence_short,
             wordfreq_weight=wordfreq_weight,
             preload=preload,
+            prefer_weight=prefer_weight,
         )
 
     def _confidences(self, texts: list[str], langs: frozenset[str]) -> list[dict[str, float]]:

@@ -26,7 +26,13 @@ class LinguaDetector(ScoringDetector):
     name = "lingua"
 
     def __init__(
-        self, languages: Collection[str], *, preload: bool, min_confidence_short: float, wordfreq_weight: float
+        self,
+        languages: Collection[str],
+        *,
+        preload: bool,
+        min_confidence_short: float,
+        wordfreq_weight: float,
+        prefer_weight: float = 0.0,
     ) -> None:
         import lingua
 
@@ -40,6 +46,7 @@ class LinguaDetector(ScoringDetector):
             min_confidence_short=min_confidence_short,
             wordfreq_weight=wordfreq_weight,
             preload=preload,
+            prefer_weight=prefer_weight,
         )
         self._detectors: BoundedCache[frozenset[str], LinguaModel] = BoundedCache(RESTRICTED_CACHE_SIZE)
         # Build (and, with preload, load every model of) the default set now, not on a request.

@@ -87,15 +87,62 @@ def test_short_text_falls_back_to_the_conversation_language(client):
     r = client.post("/v1/translate", json={"text": "ok", "target_lang": "es", "conversation_id": conv})
     [t] = r.json()["translations"]
     assert t["source_lang"] == "fr"
-    assert t["detected"]["lang"] is None and t["detected"]["reason"] == "too_short"
+    assert t["detected"]["reliable"] is False and t["detected"]["reason"] == "too_short"
+    assert t["detected"]["lang"] and t["detected"]["decided_by"] == "conversation"
     assert any(s["name"] == "language_fallback" for s in t["signals"])
 
 
-def test_brand_languages_restrict_detection(client):
+@pytest.mark.parametrize("text", ["ok", "thx", "OK!!", "hola", "👍", "12345", "👍👍 ok", "?", "k"])
+def test_short_and_ambiguous_messages_always_get_an_answer(client, text):
+    # "ok" reads as Polish, "thx" as Vietnamese: neither may end in "no engine for pl→es".
+    for target in ("es", "en", "fr"):
+        r = client.post("/v1/translate", json={"text": text, "target_lang": target})
+        assert r.status_code == 200, (text, target, r.text)
+        [t] = r.json()["translations"]
+        assert t["text"].strip(), (text, target)
+        assert t["detected"]["decided_by"] in {"detector", "agent", "no_letters"}
+        if t["detected"]["decided_by"] == "agent":  # nothing better known: the agent reads it as is
+            assert (t["source_lang"], t["engine"], t["text"]) == (target, "none", text)
+
+
+def test_no_letters_pass_through_unharmed(client):
+    r = client.post("/v1/translate", json={"text": ["👍", "12345", "#48213 🙂"], "target_lang": "es"})
+    assert r.status_code == 200, r.text
+    for sent, t in zip(["👍", "12345", "#48213 🙂"], r.json()["translations"], strict=True):
+        assert (t["text"], t["engine"], t["source_lang"], t["needs_review"]) == (sent, "none", None, False)
+        assert t["detected"]["decided_by"] == "no_letters" and t["detected"]["lang"] is None
+
+
+def test_context_decides_short_messages_in_the_documented_order(client):
+    # The customer's locale, then the brand's languages, then the agent's.
+    r = client.post("/v1/translate", json={"text": "ok", "target_lang": "es", "locale": "en-US"})
+    [t] = r.json()["translations"]
+    assert (t["source_lang"], t["detected"]["decided_by"], t["engine"]) == ("en", "locale", "apertium:en-es")
+    r = client.post("/v1/translate", json={"text": "ok", "target_lang": "es", "brand": "demo"})
+    [t] = r.json()["translations"]
+    assert t["detected"]["decided_by"] == "brand" and t["source_lang"] in {"en", "es", "fr", "pt", "it", "ca", "de"}
+    # A locale no engine serves steps aside: Polish has no route to Spanish here.
+    r = client.post("/v1/translate", json={"text": "ok", "target_lang": "es", "locale": "pl-PL"})
+    [t] = r.json()["translations"]
+    assert (t["source_lang"], t["detected"]["decided_by"], t["engine"]) == ("es", "agent", "none")
+
+
+def test_brand_languages_guide_detection_without_blinding_it(client, admin):
     r = client.post(
         "/v1/translate", json={"text": "Obrigado pela ajuda com a encomenda.", "target_lang": "es", "brand": "demo"}
     )
     assert r.json()["translations"][0]["source_lang"] == "pt"
+    # A brand serving en and es: a French customer is French, translated (fr→es), not "same language".
+    brand = {"name": "enes-api", "languages": ["en", "es"], "agent_lang": "es"}
+    created = admin.put("/v1/brands/enes-api", json=brand)
+    assert created.status_code in (200, 201), created.text
+    r = client.post(
+        "/v1/translate",
+        json={"text": "Bonjour, je n'ai pas reçu ma commande.", "target_lang": "es", "brand": "enes-api"},
+    )
+    [t] = r.json()["translations"]
+    assert (t["source_lang"], t["engine"], t["detected"]["decided_by"]) == ("fr", "apertium:fr-es", "detector")
+    assert "pedido" in t["text"] or "orden" in t["text"] or "encargo" in t["text"], t["text"]
     r = client.post("/v1/translate", json={"text": "Hello", "target_lang": "es", "brand": "nobrand"})
     assert r.status_code == 404 and "nobrand" in r.json()["error"]["message"]
 

@@ -53,10 +53,10 @@ def test_german_is_german_although_no_engine_serves_it(lingua: LanguageDetector)
 
 
 def test_candidates_restrict_the_answer(lingua: LanguageDetector) -> None:
-    # "como" is Portuguese and Spanish alike: between the two there is no decision...
+    # "como" is Portuguese and Spanish alike: between the two the guess is not reliable...
     (both,) = lingua.detect(["como"], candidates=["es", "pt"])
-    assert both.lang is None and both.reason == "too_short"
-    assert {lang for lang, _ in both.alternatives} == {"es", "pt"}
+    assert not both.reliable and both.reason == "too_short"
+    assert {both.lang, *(lang for lang, _ in both.alternatives)} == {"es", "pt"}
     # ...but a Portuguese-only brand gets Portuguese.
     (pt,) = lingua.detect(["como"], candidates=["pt"])
     assert (pt.lang, pt.confidence) == ("pt", 1.0)
@@ -85,13 +85,28 @@ def test_links_and_numbers_do_not_sway_the_answer(lingua: LanguageDetector) -> N
     assert detection.lang == "es"
 
 
-def test_weak_single_word_is_too_short_but_keeps_guesses(lingua: LanguageDetector) -> None:
+def test_weak_single_word_keeps_its_best_guess_unreliable(lingua: LanguageDetector) -> None:
     (detection,) = lingua.detect(["ok"])
-    assert detection.lang is None and detection.confidence == 0.0
-    assert detection.reason == "too_short"
+    assert detection.lang is not None and 0.0 < detection.confidence < 0.6
+    assert detection.reason == "too_short" and not detection.reliable
     assert 1 <= len(detection.alternatives) <= 3
-    scores = [c for _, c in detection.alternatives]
+    scores = [detection.confidence, *(c for _, c in detection.alternatives)]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_brand_languages_weigh_in_without_blinding(lingua: LanguageDetector) -> None:
+    # French under an en/es brand is still French...
+    (fr,) = lingua.detect(["Bonjour, je n'ai pas reçu ma commande"], prefer=["en", "es"])
+    assert (fr.lang, fr.reliable) == ("fr", True)
+    # ...while a word the brand's language shares with another tips towards the brand.
+    (alone,) = lingua.detect(["hola"])
+    (brand,) = lingua.detect(["hola"], prefer=["en", "es"])
+    assert alone.lang == brand.lang == "es"
+    assert brand.confidence > alone.confidence
+    assert brand.reliable and not alone.reliable
+    # A preferred language outside the default set is still a candidate.
+    (eu,) = lingua.detect(["Kaixo, nire eskaera ez da iritsi oraindik"], prefer=["eu"])
+    assert eu.lang == "eu"
 
 
 def test_strong_single_word_is_decided(lingua: LanguageDetector) -> None:
@@ -102,8 +117,8 @@ def test_strong_single_word_is_decided(lingua: LanguageDetector) -> None:
 def test_word_frequency_prior_decides_common_words(lingua: LanguageDetector, lingua_no_prior: LanguageDetector) -> None:
     # Words too short for character n-grams alone; how common they are settles it.
     words = ["thanks", "pero", "exemplo", "und"]
-    assert [d.lang for d in lingua.detect(words)] == ["en", "es", "pt", "de"]
-    assert all(d.lang is None for d in lingua_no_prior.detect(words))
+    assert [(d.lang, d.reliable) for d in lingua.detect(words)] == [(w, True) for w in ("en", "es", "pt", "de")]
+    assert not any(d.reliable for d in lingua_no_prior.detect(words))
 
 
 def test_no_plausible_candidate_is_ambiguous(lingua: LanguageDetector) -> None:
@@ -133,7 +148,8 @@ def test_detection_shape(lingua: LanguageDetector) -> None:
         assert 0.0 <= d.confidence <= 1.0
         assert len(d.alternatives) <= 3
         assert all(0.0 <= c <= 1.0 for _, c in d.alternatives)
-        assert (d.lang is None) == (d.reason is not None)
+        assert d.lang is not None  # a best guess, always, for a text with letters
+        assert d.reliable == (d.reason is None)
 
 
 def test_unknown_candidate_code(lingua: LanguageDetector) -> None:
@@ -168,7 +184,7 @@ def test_unknown_default_language() -> None:
         build_detector("langdetect", ["en", "klingon"])
 
 
-@pytest.mark.parametrize("options", [{"min_confidence_short": 1.5}, {"wordfreq_weight": -1.0}])
+@pytest.mark.parametrize("options", [{"min_confidence_short": 1.5}, {"wordfreq_weight": -1.0}, {"prefer_weight": -0.5}])
 def test_invalid_settings(options: dict) -> None:
     with pytest.raises(ConfigError):
         build_detector("langdetect", **options)

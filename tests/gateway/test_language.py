@@ -1,0 +1,57 @@
+"""The documented order in which context decides a short message's language (gateway/language.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway.language import AGENT, BRAND, CONVERSATION, DETECTOR, GUESS, LOCALE, NOTHING, Context, decide
+from models.langid import Detection
+
+OK = Detection("pl", 0.2, (("hu", 0.15), ("en", 0.05), ("es", 0.04)), "too_short")  # lingua on "ok"
+SURE = Detection("fr", 0.99, (("en", 0.01),))
+NO_LETTERS = Detection(None, 0.0, (), "no_letters")
+FULL = Context(conversation="de", locale="it", brand_languages=("es", "en"), agent="es")
+
+
+def test_a_reliable_detection_wins_over_every_context() -> None:
+    assert decide(SURE, FULL).lang == "fr"
+    assert decide(SURE, FULL).decided_by == DETECTOR
+    assert decide(SURE, FULL).detail == ""
+
+
+def test_no_letters_is_nothing_to_translate() -> None:
+    assert decide(NO_LETTERS, FULL) == decide(NO_LETTERS, Context()) == decide(NO_LETTERS, Context(agent="es"))
+    assert decide(NO_LETTERS, FULL).lang is None and decide(NO_LETTERS, FULL).decided_by == NOTHING
+
+
+@pytest.mark.parametrize(
+    ("context", "lang", "by"),
+    [
+        (FULL, "de", CONVERSATION),
+        (Context(locale="it", brand_languages=("es", "en"), agent="es"), "it", LOCALE),
+        # Of the brand's languages, the one the detector scored highest ("en" 0.05 > "es" 0.04).
+        (Context(brand_languages=("es", "en"), agent="es"), "en", BRAND),
+        (Context(agent="es"), "es", AGENT),
+        (Context(), "pl", GUESS),
+    ],
+)
+def test_context_decides_a_weak_guess_in_the_documented_order(context: Context, lang: str, by: str) -> None:
+    decision = decide(OK, context)
+    assert (decision.lang, decision.decided_by) == (lang, by)
+    assert "best guess pl 0.20" in decision.detail
+
+
+def test_brand_order_breaks_ties_between_unscored_languages() -> None:
+    weak = Detection("vi", 0.3, (("de", 0.1),), "too_short")
+    assert decide(weak, Context(brand_languages=("es", "en"), agent="fr")).lang == "es"
+    assert decide(weak, Context(brand_languages=("en", "es"), agent="fr")).lang == "en"
+
+
+def test_a_context_language_no_route_serves_is_passed_over() -> None:
+    # No pl or de engine reaches Spanish: the conversation and locale step aside for the next.
+    serves = {"es", "en"}.__contains__
+    context = Context(conversation="pl", locale="de-DE"[:2], brand_languages=("pl", "en"), agent="es")
+    decision = decide(OK, context, serves)
+    assert (decision.lang, decision.decided_by) == ("en", BRAND)
+    decision = decide(OK, Context(conversation="pl", agent="es"), serves)
+    assert (decision.lang, decision.decided_by) == ("es", AGENT)
