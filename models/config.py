@@ -16,7 +16,13 @@ ENGINE_KINDS: dict[str, str] = {
     "apertium": "models.apertium:ApertiumEngine",
     "transformers": "models.transformers_engine:TransformersEngine",
     "ctranslate2": "models.ct2:CTranslate2Engine",
+    "openai": "models.remote.openai_engine:OpenAIEngine",
+    "deepl": "models.remote.deepl:DeepLEngine",
+    "libretranslate": "models.remote.libretranslate:LibreTranslateEngine",
+    # Not an engine of its own: its `engines` are tried in order (models/fallback.py).
+    "fallback": "models.fallback:FallbackEngine",
 }
+REMOTE_KINDS = frozenset({"openai", "deepl", "libretranslate"})
 
 
 class EngineSpec(BaseModel):
@@ -53,6 +59,19 @@ class EngineSpec(BaseModel):
     batch_tokens: int | None = Field(default=None, ge=16)
     batch_workers: int | None = Field(default=None, ge=1, le=64)  # batches in flight at once
     max_pending: int = Field(default=4096, ge=1)  # queued segments before callers get 429 (EngineBusy)
+    # Remote engines (openai, deepl, libretranslate; docs/engines.md). The key is never written
+    # here: `api_key_env` names the environment variable that holds it.
+    base_url: str | None = None  # deepl: "free", "pro" or a URL; unset = chosen from the key
+    api_key_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    headers: dict[str, str] = Field(default_factory=dict)  # sent with every request
+    max_concurrency: int = Field(default=8, ge=1, le=1024)  # requests in flight; the server batches
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    logprobs: bool = True  # ask for token log-probabilities (the engine's score) when the server has them
+    retries: int = Field(default=2, ge=0, le=10)  # after the first attempt, on 429 / 5xx / timeouts
+    failure_threshold: int = Field(default=5, ge=1)  # failed calls in a row that open the circuit
+    reset_after_s: float = Field(default=30.0, gt=0)  # how long an open circuit refuses calls
+    # kind = "fallback": the engines tried in order for each of its pairs.
+    engines: tuple[str, ...] = ()
 
     @field_validator("kind")
     @classmethod
@@ -60,6 +79,11 @@ class EngineSpec(BaseModel):
         if v not in ENGINE_KINDS:
             raise ValueError(f"unknown engine kind {v!r}; valid kinds: {', '.join(sorted(ENGINE_KINDS))}")
         return v
+
+    @field_validator("engines", mode="before")
+    @classmethod
+    def _engines(cls, v: object) -> object:
+        return (v,) if isinstance(v, str) else v
 
     @field_validator("pairs", mode="before")
     @classmethod
@@ -86,6 +110,22 @@ def parse_engine_specs(data: dict, source: str = "engines file") -> list[EngineS
     dupes = {n for n in names if names.count(n) > 1}
     if dupes:
         raise ConfigError(f"{source}: engine names must be unique, repeated: {', '.join(sorted(dupes))}")
+    kinds = {s.name: s.kind for s in specs}
+    for spec in specs:
+        if spec.kind != "fallback":
+            if spec.engines:
+                raise ConfigError(f'{source}: engine {spec.name}: `engines` belongs to kind = "fallback" only')
+            continue
+        if len(spec.engines) < 2:
+            raise ConfigError(
+                f"{source}: engine {spec.name}: a fallback lists at least two engines, first choice first"
+            )
+        for member in spec.engines:
+            if kinds.get(member) is None or kinds[member] == "fallback":
+                valid = ", ".join(sorted(n for n, k in kinds.items() if k != "fallback"))
+                raise ConfigError(
+                    f"{source}: engine {spec.name}: unknown engine {member!r} in engines; declared: {valid}"
+                )
     return specs
 
 

@@ -7,10 +7,11 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from models.base import Engine, Hypothesis, LanguagePair
+from models.base import Engine, EngineHealth, Hypothesis, LanguagePair, TranslationRules
 from models.batching import Batcher, settings_for
 from models.config import ENGINE_KINDS, EngineSpec
 from models.errors import ConfigError, UnsupportedPair
+from models.fallback import FallbackEngine, call
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +19,8 @@ log = logging.getLogger(__name__)
 def build_engine(spec: EngineSpec) -> Engine:
     """Import the engine's module only now, so declaring Apertium alone never loads torch."""
     target = ENGINE_KINDS.get(spec.kind)
+    if spec.kind == "fallback":
+        raise ConfigError(f"engine {spec.name}: a fallback is built by the registry from its engines")
     if target is None:
         raise ConfigError(f"unknown engine kind {spec.kind!r}; valid kinds: {', '.join(sorted(ENGINE_KINDS))}")
     module_name, _, class_name = target.partition(":")
@@ -41,6 +44,25 @@ class Route:
     def pivots(self) -> tuple[str, ...]:
         return tuple(pair.target for _, pair in self.hops[:-1])
 
+    @property
+    def takes_rules(self) -> bool:
+        """Whether an engine on the way follows TranslationRules (an LLM, DeepL), so they are worth building."""
+        return any(hasattr(engine, "translate_with_rules") for engine, _ in self.hops)
+
+
+@dataclass(frozen=True, slots=True)
+class Chain:
+    """A `kind = "fallback"` declaration: `engines` tried in order for `pairs` (None: all they serve)."""
+
+    name: str
+    engines: tuple[str, ...]
+    pairs: frozenset[LanguagePair] | None = None
+
+    @classmethod
+    def from_spec(cls, spec: EngineSpec) -> Chain:
+        pairs = None if tuple(spec.pairs) == ("auto",) else frozenset(LanguagePair.parse(p) for p in spec.pairs)
+        return cls(spec.name, tuple(spec.engines), pairs)
+
 
 class EngineRegistry:
     """Routes pairs to engines; the first engine declared for a pair wins."""
@@ -52,17 +74,38 @@ class EngineRegistry:
         max_hops: int = 3,
         *,
         batching: bool = True,
+        chains: Sequence[Chain] = (),
     ) -> None:
         self.engines = list(engines)
+        names = [e.name for e in self.engines] + [c.name for c in chains]
+        if len(set(names)) != len(names):
+            raise ConfigError(
+                f"engine names must be unique, repeated: {sorted({n for n in names if names.count(n) > 1})}"
+            )
         # Every route goes through the engine's own Batcher (models/batching.py): concurrent
-        # callers share model calls, and a slow engine queues only its own work.
+        # callers share model calls, and a slow engine queues only its own work. Remote engines
+        # batch on their server and keep their own limit of requests in flight instead.
         self.batchers: dict[str, Batcher] = {}
         if batching:
             for engine in self.engines:
-                if engine.name in self.batchers:
-                    raise ConfigError(f"engine names must be unique, repeated: {engine.name}")
-                self.batchers[engine.name] = Batcher(engine, settings_for(getattr(engine, "spec", None), engine.kind))
+                if not getattr(engine, "own_batching", False):
+                    settings = settings_for(getattr(engine, "spec", None), engine.kind)
+                    self.batchers[engine.name] = Batcher(engine, settings)
+        served_by_name: dict[str, Engine] = {e.name: self.batchers.get(e.name, e) for e in self.engines}
+        self.chains: list[FallbackEngine] = []
+        for chain in chains:
+            missing = [n for n in chain.engines if n not in served_by_name]
+            if missing:
+                raise ConfigError(
+                    f"engine {chain.name}: unknown engine(s) {', '.join(missing)}; "
+                    f"declared: {', '.join(sorted(served_by_name))}"
+                )
+            self.chains.append(FallbackEngine(chain.name, [served_by_name[n] for n in chain.engines], chain.pairs))
         self._direct: dict[LanguagePair, Engine] = {}
+        # A fallback chain wins its pairs over its own members: that is why it was declared.
+        for chain_engine in self.chains:
+            for pair in sorted(chain_engine.pairs, key=str):
+                self._direct.setdefault(pair, chain_engine)
         for engine in self.engines:
             served: Engine = self.batchers.get(engine.name, engine)
             for pair in sorted(engine.pairs, key=str):
@@ -74,15 +117,19 @@ class EngineRegistry:
         cls, specs: Iterable[EngineSpec], pivots: Sequence[str] = ("en", "es"), max_hops: int = 3
     ) -> EngineRegistry:
         engines: list[Engine] = []
+        chains: list[Chain] = []
         try:
             for spec in specs:
+                if spec.kind == "fallback":
+                    chains.append(Chain.from_spec(spec))
+                    continue
                 log.info("loading engine %s (%s)", spec.name, spec.kind)
                 engines.append(build_engine(spec))
+            return cls(engines, pivots, max_hops, chains=chains)
         except BaseException:
             for engine in engines:
                 engine.close()
             raise
-        return cls(engines, pivots, max_hops)
 
     def _plan(self, pivots: Sequence[str], max_hops: int) -> dict[LanguagePair, Route]:
         """Shortest chain of engines for every reachable pair (breadth-first from each source)."""
@@ -120,21 +167,41 @@ class EngineRegistry:
             raise UnsupportedPair(source, target, sorted(str(p) for p in self._routes))
         return route
 
-    def translate(self, segments: Sequence[str], source: str, target: str) -> tuple[list[Hypothesis], Route]:
-        """Blocking: run it in a worker thread from async code."""
+    def translate(
+        self, segments: Sequence[str], source: str, target: str, rules: TranslationRules | None = None
+    ) -> tuple[list[Hypothesis], Route]:
+        """Blocking: run it in a worker thread from async code.
+
+        `rules` reach the engines that take them (models.base.RuleAwareEngine). Through a pivot,
+        term pairs (source → final target) would mislead every hop, so only the last hop gets the
+        register, forbidden words and names, and the earlier ones the names and format."""
         route = self.route(source, target)
         texts = list(segments)
         total = [0.0] * len(texts)
         details: list[dict[str, float]] = [{} for _ in texts]
+        notes: list[tuple[str, ...]] = [() for _ in texts]
         hyps: list[Hypothesis] = []
-        for engine, pair in route.hops:
-            hyps = engine.translate(texts, pair)
+        last = len(route.hops) - 1
+        for n, (engine, pair) in enumerate(route.hops):
+            hop_rules = rules
+            if rules is not None and last:
+                hop_rules = (
+                    TranslationRules(keep=rules.keep, forbidden=rules.forbidden, register=rules.register, fmt=rules.fmt)
+                    if n == last
+                    else TranslationRules(keep=rules.keep, fmt=rules.fmt)
+                )
+            hyps = call(engine, texts, pair, hop_rules)
             for i, h in enumerate(hyps):
                 # Log-probabilities of independent steps add up: a pivot is as sure as both hops.
                 total[i] += h.score
                 details[i].update({k if len(route.hops) == 1 else f"{pair}.{k}": v for k, v in h.details.items()})
+                notes[i] += h.notes
             texts = [h.text for h in hyps]
-        return [Hypothesis(t, s, d) for t, s, d in zip(texts, total, details, strict=True)], route
+        return [Hypothesis(t, s, d, m) for t, s, d, m in zip(texts, total, details, notes, strict=True)], route
+
+    def health(self) -> dict[str, EngineHealth]:
+        """Engines that can fail on their own (remote servers) and how they are doing."""
+        return {e.name: e.health() for e in self.engines if callable(getattr(e, "health", None))}
 
     def close(self) -> None:
         for engine in self.engines:
