@@ -28,6 +28,21 @@ class BatchQueue(Protocol):
     def pending(self) -> int: ...
 
 
+class EngineState(Protocol):
+    """What /metrics reads of a remote engine's health (models.base.EngineHealth)."""
+
+    @property
+    def state(self) -> str: ...
+    @property
+    def requests(self) -> int: ...
+    @property
+    def failures(self) -> int: ...
+    @property
+    def retries(self) -> int: ...
+    @property
+    def circuit_opens(self) -> int: ...
+
+
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -73,6 +88,52 @@ class Metrics:
             ["engine"],
             registry=self.registry,
         )
+
+        # Remote engines (models/remote): read at scrape time from their health counters.
+        self.engine_state = Gauge(
+            "tonegate_engine_state",
+            "Remote engine health: 1 ok, 0.5 degraded (recent failures), 0 circuit open",
+            ["engine"],
+            registry=self.registry,
+        )
+        self.engine_requests = Gauge(
+            "tonegate_engine_requests", "HTTP attempts sent to a remote engine", ["engine"], registry=self.registry
+        )
+        self.engine_failures = Gauge(
+            "tonegate_engine_failures",
+            "Remote engine calls that failed after retries",
+            ["engine"],
+            registry=self.registry,
+        )
+        self.engine_retries = Gauge(
+            "tonegate_engine_retries",
+            "Remote engine attempts retried (429, 5xx, timeouts)",
+            ["engine"],
+            registry=self.registry,
+        )
+        self.engine_circuit_opens = Gauge(
+            "tonegate_engine_circuit_opens",
+            "Times a remote engine's circuit opened",
+            ["engine"],
+            registry=self.registry,
+        )
+        self.engine_fallbacks = Gauge(
+            "tonegate_engine_fallbacks",
+            "Segments a fallback chain's later engine translated because an earlier one failed",
+            ["chain"],
+            registry=self.registry,
+        )
+
+    def collect_engines(self, health: Mapping[str, EngineState], fallbacks: Mapping[str, int]) -> None:
+        """Set the remote engines' gauges from their health snapshots (models.base.EngineHealth)."""
+        for name, h in health.items():
+            self.engine_state.labels(name).set({"ok": 1.0, "degraded": 0.5}.get(h.state, 0.0))
+            self.engine_requests.labels(name).set(h.requests)
+            self.engine_failures.labels(name).set(h.failures)
+            self.engine_retries.labels(name).set(h.retries)
+            self.engine_circuit_opens.labels(name).set(h.circuit_opens)
+        for name, count in fallbacks.items():
+            self.engine_fallbacks.labels(name).set(count)
 
     @contextmanager
     def time(self, stage: str) -> Iterator[None]:

@@ -45,7 +45,16 @@ async def readyz(request: Request) -> JSONResponse:
         checks["redis"] = f"unreachable: {exc}"
     checks["engines"] = "ok" if services.registry.routes else "no language pairs loaded"
     ready = all(v == "ok" for v in checks.values())
-    return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks}, 200 if ready else 503)
+    # A remote engine that is down is reported, not fatal: its fallback (or another instance) still
+    # serves, and taking every gateway out of the load balancer for it would help no one.
+    remote = {
+        name: {"state": h.state, "failures": h.failures, "retries": h.retries, "last_error": h.last_error}
+        for name, h in services.registry.health().items()
+    }
+    body: dict = {"status": "ready" if ready else "not ready", "checks": checks}
+    if remote:
+        body["remote_engines"] = remote
+    return JSONResponse(body, 200 if ready else 503)
 
 
 @router.get("/metrics")
@@ -53,4 +62,7 @@ async def metrics(services: ServicesDep) -> Response:
     """Prometheus text format; scrape it from inside your network."""
     # Queue depths are read now rather than kept up to date on every write.
     await services.metrics.collect_queues(services.redis, batchers=services.registry.batchers)
+    services.metrics.collect_engines(
+        services.registry.health(), {chain.name: chain.fallbacks for chain in services.registry.chains}
+    )
     return Response(services.metrics.render(), media_type=CONTENT_TYPE_LATEST)
