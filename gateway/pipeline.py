@@ -431,7 +431,7 @@ class Pipeline:
             mine = hyps[pos : pos + len(p.sentences)]
             pos += len(p.sentences)
             with self.metrics.time("restore"):
-                restored = restore(join(p, [h.text for h in mine]), m)
+                restored = restore(join(p, [h.text for h in mine]), m, target)
             out.append(_Pass(restored.text, restored, m, mine, f))
         return out
 

@@ -103,12 +103,11 @@ def load_detector(settings: Settings, preload: bool = True) -> LanguageDetector:
 
 
 def load_morphologies() -> dict[str, ApertiumMorphology]:
-    """Apertium analysers and generators of the tone languages, to fix verb forms to a brand's register.
+    """Apertium analysers and generators of every installed language: they fix verb forms to a
+    brand's register, and find and inflect glossary terms and forbidden words in any form.
 
     They start lazily, on the first text that needs them."""
-    from glossary.tone import TONE_LANGUAGES
-
-    return {lang: ApertiumMorphology(lang) for lang in installed_morphologies() if lang in TONE_LANGUAGES}
+    return {lang: ApertiumMorphology(lang) for lang in installed_morphologies()}
 
 
 @asynccontextmanager

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import regex
 
 from gateway.confidence import Signal
+from glossary.inflect import analyse, fit_target, forms_of, replace_form
 from glossary.matcher import CompiledTermbase, TermMatch
 from glossary.protect import TermFinder
 from glossary.store import TermbaseStore
@@ -34,22 +35,37 @@ class BrandRules:
     compiled: CompiledTermbase | None
     register: str | None  # "formal" | "informal" for the target language, or None
 
-    def finder(self, source: str, target: str, found: list[TermMatch], mask_terms: bool = True) -> TermFinder | None:
+    def finder(
+        self,
+        source: str,
+        target: str,
+        found: list[TermMatch],
+        mask_terms: bool = True,
+        source_morphology: Morphology | None = None,
+        target_morphology: Morphology | None = None,
+    ) -> TermFinder | None:
         """A term finder for protect(): masks dnt entries, and term entries too when `mask_terms`.
 
+        With both languages' morphologies, terms are found in any form ("orders") and a masked
+        term comes back in the form its source has ("pedidos"; "you will get" → "recibirás").
         Every match is appended to `found`, for the post-edit and the report."""
         if self.compiled is None:
             return None
         compiled = self.compiled
 
+        def output(text: str, m: TermMatch) -> str | None:
+            if m.term.kind == "dnt":
+                return None
+            if mask_terms and source_morphology is not None and target_morphology is not None:
+                fitted = fit_target(text, m.start, m.end, m.term, source_morphology, target_morphology, source)
+                if fitted:
+                    return fitted
+            return m.term.target
+
         def find(text: str):
-            matches = compiled.source_matches(text, source, target)
+            matches = compiled.source_matches(text, source, target, source_morphology, target_morphology)
             found.extend(matches)
-            return [
-                (m.start, m.end, None if m.term.kind == "dnt" else m.term.target)
-                for m in matches
-                if mask_terms or m.term.kind == "dnt"
-            ]
+            return [(m.start, m.end, output(text, m)) for m in matches if mask_terms or m.term.kind == "dnt"]
 
         return find
 
@@ -68,7 +84,7 @@ def check(text: str, target: str, rules: BrandRules, found: list[TermMatch], mor
     """Fix forbidden words and register where safe; report every applicable entry and what is left."""
     out = Checked(text)
     if rules.compiled is not None:
-        out.text, fixed = _replace_forbidden(out.text, rules.compiled, target)
+        out.text, fixed = _replace_forbidden(out.text, rules.compiled, target, morphology)
         for before, after in fixed:
             out.signals.append(Signal("forbidden_word", f"replaced {before!r} with {after!r}"))
     if rules.register:
@@ -95,13 +111,13 @@ def check(text: str, target: str, rules: BrandRules, found: list[TermMatch], mor
             )
         if rules.compiled is not None and (fixed_issues or fixed):
             # A fix may have touched a forbidden word again; a second pass is cheap and settles it.
-            out.text, _ = _replace_forbidden(out.text, rules.compiled, target)
+            out.text, _ = _replace_forbidden(out.text, rules.compiled, target, morphology)
     seen: set[str] = set()
     for m in found:
         if m.term.id in seen:
             continue
         seen.add(m.term.id)
-        applied = _applied(out.text, m.term, rules.compiled)
+        applied = _applied(out.text, m.term, rules.compiled, morphology)
         out.terms.append(
             {"source": m.term.source, "target": m.term.target or m.term.source, "kind": m.term.kind, "applied": applied}
         )
@@ -114,19 +130,25 @@ def check(text: str, target: str, rules: BrandRules, found: list[TermMatch], mor
     return out
 
 
-def missing_terms(text: str, found: list[TermMatch], compiled: CompiledTermbase) -> list[TermMatch]:
-    """The `term` entries of the source whose target is not (yet) in the translation."""
-    return [m for m in found if m.term.kind == "term" and not compiled.target_present(text, m.term)]
+def missing_terms(
+    text: str, found: list[TermMatch], compiled: CompiledTermbase, morphology: Morphology | None = None
+) -> list[TermMatch]:
+    """The `term` entries of the source whose target is not (yet) in the translation (in any form,
+    given the target language's morphology)."""
+    return [m for m in found if m.term.kind == "term" and not compiled.target_present(text, m.term, morphology)]
 
 
-def post_edit(text: str, term: Term, rendering: str | None) -> str:
-    """Replace the engine's own rendering of a term (found in the output) with the brand's target."""
+def post_edit(text: str, term: Term, rendering: str | None, morphology: Morphology | None = None) -> str:
+    """Replace the engine's own rendering of a term (found in the output) with the brand's target.
+
+    With the target language's morphology the rendering is found in any form ("órdenes" for
+    "orden", "cogerás" for "coge") and the target takes that form ("pedidos", "recibirás")."""
     if not rendering or not rendering.strip() or not term.target:
         return text
     pattern = regex.compile(rf"(?<![\p{{L}}\p{{N}}]){regex.escape(rendering.strip())}(?![\p{{L}}\p{{N}}])", regex.I)
     m = pattern.search(text)
     if m is None:
-        return text
+        return _post_edit_form(text, term, rendering, morphology) if morphology is not None else text
     value = term.target
     if m.group(0)[:1].isupper() and not value[:1].isupper():
         value = value[:1].upper() + value[1:]
@@ -137,22 +159,67 @@ def _other(register: str) -> str:
     return "informal" if register == "formal" else "formal"
 
 
-def _applied(text: str, term: Term, compiled: CompiledTermbase | None) -> bool:
+def _post_edit_form(text: str, term: Term, rendering: str, morphology: Morphology) -> str:
+    """The first word of the output that is a form of the (one-word) rendering's lemma, replaced by
+    the target in that form; the text unchanged when there is none or the form cannot be made."""
+    words = analyse(rendering.strip(), morphology)
+    if len(words) != 1 or not term.target:
+        return text
+    target_words = analyse(term.target, morphology)
+    wanted = {
+        r.head.tags[0]
+        for w in target_words[:1]
+        for r in w.readings
+        if r.head.tags and r.head.lemma.casefold() == w.text.casefold()
+    }
+    for lemma in dict.fromkeys(r.head.lemma for r in words[0].readings if r.head.tags and r.head.tags[0] in wanted):
+        for word, reading in forms_of(text, lemma, morphology, frozenset(wanted)):
+            replaced = replace_form(text, word, reading, term.target, morphology)
+            if replaced is not None:
+                return replaced[0]
+    return text
+
+
+def _applied(text: str, term: Term, compiled: CompiledTermbase | None, morphology: Morphology | None = None) -> bool:
     if term.kind == "dnt":
         return term.source in text
-    return compiled is not None and compiled.target_present(text, term)
+    return compiled is not None and compiled.target_present(text, term, morphology)
 
 
-def _replace_forbidden(text: str, compiled: CompiledTermbase, target: str) -> tuple[str, list[tuple[str, str]]]:
-    matches = compiled.forbidden_matches(text, target)
+def _replace_forbidden(
+    text: str, compiled: CompiledTermbase, target: str, morphology: Morphology | None = None
+) -> tuple[str, list[tuple[str, str]]]:
+    """Forbidden words replaced, in any inflected form when the language's morphology is given."""
+    matches = compiled.forbidden_matches(text, target, morphology)
     fixed = []
     for m in reversed(matches):
         replacement = m.term.target or ""
-        if m.text[:1].isupper():
-            replacement = replacement[:1].upper() + replacement[1:]
+        inflected = _inflected_replacement(text, m, morphology) if morphology is not None else None
+        if inflected is not None:
+            text, replacement = inflected
+        else:
+            if m.text[:1].isupper():
+                replacement = replacement[:1].upper() + replacement[1:]
+            text = text[: m.start] + replacement + text[m.end :]
         fixed.append((m.text, replacement))
-        text = text[: m.start] + replacement + text[m.end :]
     return text, fixed[::-1]
+
+
+def _inflected_replacement(text: str, m: TermMatch, morphology: Morphology) -> tuple[str, str] | None:
+    """The text with `m` replaced by its entry's replacement in the same form, and that form."""
+    if m.reading is None or not m.term.target:
+        return None
+    word = next((w for w in analyse(text, morphology) if w.start == m.start and w.end == m.end), None)
+    reading = (
+        next((r for r in word.readings if "+".join(p.render() for p in r.parts) == m.reading), None) if word else None
+    )
+    if word is None or reading is None:
+        return None
+    replaced = replace_form(text, word, reading, m.term.target, morphology)
+    if replaced is None:
+        return None
+    new, start, end = replaced
+    return new, new[start:end]
 
 
 class BrandRulesCache:

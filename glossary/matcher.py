@@ -22,7 +22,9 @@ from types import MappingProxyType
 import ahocorasick
 import regex
 
+from glossary.inflect import IndexCache, InflectionIndex, present
 from glossary.terms import Term, Termbase
+from glossary.tone.core import Morphology
 from models.langcodes import normalize
 
 _UNSPACED = regex.compile(
@@ -41,6 +43,8 @@ class TermMatch:
     end: int
     term: Term
     text: str
+    # Set when found through the morphology ("orders" for "order"): the word's reading there.
+    reading: str | None = None
 
 
 def fold(text: str) -> tuple[str, list[int] | None]:
@@ -164,6 +168,8 @@ class CompiledTermbase:
     entries: int
     _source: Mapping[str | None, ahocorasick.Automaton | None] = field(repr=False)
     _forbidden: Mapping[str, ahocorasick.Automaton | None] = field(repr=False)
+    _terms: tuple[Term, ...] = field(default=(), repr=False)
+    _inflection: IndexCache = field(default_factory=IndexCache, repr=False, compare=False)
 
     @classmethod
     def compile(cls, termbase: Termbase) -> CompiledTermbase:
@@ -185,11 +191,21 @@ class CompiledTermbase:
             len(termbase.terms),
             MappingProxyType(source),
             MappingProxyType(forbidden),
+            termbase.terms,
         )
 
-    def source_matches(self, text: str, source_lang: str, target_lang: str) -> list[TermMatch]:
+    def source_matches(
+        self,
+        text: str,
+        source_lang: str,
+        target_lang: str,
+        morphology: Morphology | None = None,
+        target_morphology: Morphology | None = None,
+    ) -> list[TermMatch]:
         """dnt entries (for any language or `source_lang`) and term entries for the pair, in order.
 
+        With the source language's `morphology`, term entries are found in any inflected form too
+        ("orders" for "order"; with `target_morphology`, only in the part of speech the target has).
         Language codes go through `models.langcodes.normalize` ("pt-BR" → "pt"; UnknownLanguage otherwise).
         """
         source_lang, target_lang = normalize(source_lang), normalize(target_lang)
@@ -200,17 +216,66 @@ class CompiledTermbase:
                 return term.target_lang == target_lang
             return term.target_lang is None or term.target_lang == target_lang
 
-        return _scan(automaton, text, applies)
+        found = _scan(automaton, text, applies)
+        if morphology is None:
+            return found
+        terms = [
+            t
+            for t in self._terms
+            if t.kind == "term"
+            and t.source_lang == source_lang
+            and t.target_lang == target_lang
+            and not t.case_sensitive
+        ]
+        return self._with_inflected(
+            found, text, ("term", source_lang, target_lang), terms, morphology, target_morphology
+        )
 
-    def forbidden_matches(self, text: str, target_lang: str) -> list[TermMatch]:
-        """Words the brand never uses in `target_lang`, in order; each match's term holds the replacement."""
-        return _scan(self._forbidden.get(normalize(target_lang)), text, lambda term: True)
+    def forbidden_matches(self, text: str, target_lang: str, morphology: Morphology | None = None) -> list[TermMatch]:
+        """Words the brand never uses in `target_lang`, in order; each match's term holds the replacement.
 
-    def target_present(self, text: str, term: Term) -> bool:
-        """Whether the entry's expected output (target or a variant; a dnt's source) occurs as whole words."""
+        With the language's `morphology`, in any inflected form too ("Cogerá" for "coger")."""
+        target_lang = normalize(target_lang)
+        found = _scan(self._forbidden.get(target_lang), text, lambda term: True)
+        if morphology is None:
+            return found
+        terms = [t for t in self._terms if t.kind == "forbidden" and t.target_lang == target_lang]
+        return self._with_inflected(found, text, ("forbidden", target_lang), terms, morphology, None)
+
+    def _with_inflected(
+        self,
+        found: list[TermMatch],
+        text: str,
+        family: tuple,
+        terms: list[Term],
+        morphology: Morphology,
+        target: Morphology | None,
+    ) -> list[TermMatch]:
+        if not terms:
+            return found
+        key = (*family, morphology.lang, target.lang if target else None)
+        index = self._inflection.get(key, lambda: InflectionIndex(terms, morphology, target))
+        more = index.find(text, [(m.start, m.end) for m in found])
+        if not more:
+            return found
+        extra = [
+            TermMatch(f.start, f.end, f.term, f.text, f.reading)
+            for f in more
+            if f.text.casefold() != fold(f.term.source)[0]
+        ]
+        return sorted([*found, *extra], key=lambda m: m.start)
+
+    def target_present(self, text: str, term: Term, morphology: Morphology | None = None) -> bool:
+        """Whether the entry's expected output (target or a variant; a dnt's source) occurs as whole words.
+
+        With the target language's `morphology`, a term's target counts in any inflected form."""
         wanted = (term.source,) if term.kind == "dnt" or term.target is None else (term.target, *term.variants)
         folded, origin = fold(text)
-        return any(_occurs(text, folded, origin, w, term.case_sensitive) for w in wanted)
+        if any(_occurs(text, folded, origin, w, term.case_sensitive) for w in wanted):
+            return True
+        if morphology is None or term.kind != "term" or term.case_sensitive or not term.target:
+            return False
+        return present(text, term.target, morphology)
 
 
 class TermbaseCache:

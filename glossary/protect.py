@@ -211,8 +211,16 @@ class _Layout:
     idxs: list[int]
 
 
-def restore(translated: str, masked: Masked) -> Restored:
-    """Put the masked spans back into a translation of `masked.text`, exactly, repairing what it can."""
+# Languages that write common nouns with a capital: a capital after a span may be right there.
+_NOUN_CAPITALS = frozenset({"de", "lb"})
+
+
+def restore(translated: str, masked: Masked, target_lang: str | None = None) -> Restored:
+    """Put the masked spans back into a translation of `masked.text`, exactly, repairing what it can.
+
+    With `target_lang` (outside languages that capitalise nouns), a word an engine capitalised
+    right after a span is lowered when the source word there was lower-case: engines such as
+    Apertium take a placeholder for a sentence break ("SwiftShip Entregará" → "SwiftShip entregará")."""
     n = len(masked.spans)
     out, stray = _parse(translated, _LOOSE, n)
     duplicated = _dedupe(out)
@@ -222,6 +230,8 @@ def restore(translated: str, masked: Masked) -> Restored:
     for i in lost:
         _reinsert(out, src, i)
     _respace(out, src, masked)
+    if target_lang is not None and target_lang.replace("_", "-").split("-")[0].lower() not in _NOUN_CAPITALS:
+        _uncapitalise_after_spans(out, src)
     spellings = dict(masked.escapes)
     parts: list[str] = []
     for k, text in enumerate(out.texts):
@@ -242,6 +252,20 @@ def restore(translated: str, masked: Masked) -> Restored:
 
 
 _OPENING = regex.compile(r"(?:\A|[.!?…。！？]\s+|\n)[\s\p{Ps}\p{Pi}¿¡\-–—*•]*\Z")
+
+
+_FIRST_WORD = regex.compile(r"\A([^\S\n]*)(\p{Lu})(\p{Ll}+)(?=[^\p{L}]|\Z)")
+_LOWER_START = regex.compile(r"\A[^\S\n]*\p{Ll}")
+
+
+def _uncapitalise_after_spans(out: _Layout, src: _Layout) -> None:
+    for k, index in enumerate(out.idxs):
+        if not _LOWER_START.match(src.texts[index + 1]):
+            continue  # the source has a capital (or no word) there: keep the engine's
+        m = _FIRST_WORD.match(out.texts[k + 1])
+        if m:
+            text = out.texts[k + 1]
+            out.texts[k + 1] = m.group(1) + m.group(2).lower() + text[m.end(2) :]
 
 
 def _sentence_start(before: str) -> bool:

@@ -1,7 +1,8 @@
 """Apertium morphology: analyse words and regenerate changed readings with installed pair dictionaries.
 
 The tone check (glossary/tone/) needs to turn "recibirás" into "recibirá": analyse the word
-("recibir<vblex><fti><p2><sg>"), change the person, generate again. Each language uses one
+("recibir<vblex><fti><p2><sg>"), change the person, generate again; glossary/inflect.py finds
+terms in any form ("orders" for "order") and puts a term or replacement in the form it replaces. Each language uses one
 installed pair's analyser and the generator of the same monolingual dictionary, so tags agree.
 Like the translation pipelines in models/apertium.py, each direction is one long-lived `lt-proc`
 in null-flush mode (-z): a batch goes in as NUL-separated segments followed by a unique
@@ -30,6 +31,11 @@ MORPHOLOGY_FILES: dict[str, tuple[tuple[str, str], ...]] = {
         ("apertium-spa-ita/spa-ita.automorf.bin", "apertium-spa-ita/ita-spa.autogen.bin"),
         ("apertium-es-pt/es-pt.automorf.bin", "apertium-es-pt/pt-es.autogen.bin"),
         ("apertium-fr-es/es-fr.automorf.bin", "apertium-fr-es/fr-es.autogen.bin"),
+    ),
+    # English: for glossary terms in any form on the source side ("orders" for "order").
+    "en": (
+        ("apertium-eng-spa/eng-spa.automorf.bin", "apertium-eng-spa/spa-eng.autogen.bin"),
+        ("apertium-eng-cat/eng-cat.automorf.bin", "apertium-eng-cat/cat-eng.autogen.bin"),
     ),
     "fr": (("apertium-fr-es/fr-es.automorf.bin", "apertium-fr-es/es-fr.autogen.bin"),),
     "it": (("apertium-spa-ita/ita-spa.automorf.bin", "apertium-spa-ita/spa-ita.autogen.bin"),),

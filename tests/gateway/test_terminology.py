@@ -86,3 +86,45 @@ def test_kept_brand_names_do_not_count_as_foreign_words(client, acme):
     t = translate(client, "I paid with Shop Pay.", brand=acme)
     assert "Shop Pay" in t["text"]
     assert not [s for s in t["signals"] if s["name"] == "foreign_words" and "shop" in s["detail"].lower()], t
+
+
+@pytest.fixture(scope="module")
+def swift(admin: httpx.Client) -> str:
+    """The four grammar cases of issue 12 (terms and tone follow grammar) as one brand."""
+    r = admin.put("/v1/brands/swift", json={"languages": ["en", "es"], "tone": {"es": "formal"}})
+    assert r.status_code in (200, 201), r.text
+    entries = [
+        {"kind": "dnt", "source": "SwiftShip"},
+        {"kind": "term", "source": "order", "target": "pedido", "source_lang": "en", "target_lang": "es"},
+        {"kind": "term", "source": "get", "target": "recibir", "source_lang": "en", "target_lang": "es"},
+        {"kind": "forbidden", "source": "coger", "target": "tomar", "target_lang": "es"},
+    ]
+    for e in entries:
+        assert admin.post("/v1/brands/swift/glossary", json=e).status_code == 201
+    return "swift"
+
+
+def test_a_plural_matches_its_term_and_stays_plural(client, swift):
+    t = translate(client, "Where are my orders?", brand=swift)
+    assert "pedidos" in t["text"] and "órdenes" not in t["text"], t["text"]
+    assert {"source": "order", "target": "pedido", "kind": "term", "applied": True} in t["terms"]
+
+
+def test_a_forced_verb_is_inflected_to_fit(client, swift):
+    t = translate(client, "You will get your refund tomorrow.", brand=swift)
+    assert "ecibirá su reembolso" in t["text"], t["text"]
+    assert "recibir " not in t["text"].lower() and "coger" not in t["text"].lower()
+    assert {"source": "get", "target": "recibir", "kind": "term", "applied": True} in t["terms"]
+
+
+def test_a_forbidden_word_is_replaced_in_every_form(client, swift):
+    before = translate(client, "You will catch the bus.")
+    assert "Coger" in before["text"], before["text"]  # Apertium's own choice, which the brand forbids
+    t = translate(client, "You will catch the bus.", brand=swift)
+    assert t["text"].startswith("Tomará el autobús"), t["text"]
+    assert any(s["name"] == "forbidden_word" and "Tomar" in s["detail"] for s in t["signals"]), t["signals"]
+
+
+def test_no_capital_after_a_kept_name_mid_sentence(client, swift):
+    t = translate(client, "SwiftShip will deliver your order.", brand=swift)
+    assert t["text"].startswith("SwiftShip entregará su pedido"), t["text"]

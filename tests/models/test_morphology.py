@@ -23,13 +23,13 @@ def es():
 
 
 def test_installed_languages_come_from_pair_packages():
-    assert {"es", "fr", "it", "pt"} <= set(INSTALLED)
+    assert {"en", "es", "fr", "it", "pt"} <= set(INSTALLED)
     analyser, generator = INSTALLED["es"]
     assert analyser.name == "spa-eng.automorf.bin" and generator.name == "eng-spa.autogen.bin"
 
 
 def test_unknown_language_lists_the_installed_ones(tmp_path):
-    with pytest.raises(ConfigError, match="installed: ca, es, fr, it, pt"):
+    with pytest.raises(ConfigError, match="installed: ca, en, es, fr, it, pt"):
         ApertiumMorphology("de")
     with pytest.raises(ConfigError, match="installed: none"):
         ApertiumMorphology("es", data_dir=tmp_path)

@@ -1,0 +1,497 @@
+"""Glossary entries in any inflected form, with the morphology the tone check already uses.
+
+A termbase lists dictionary forms ("order" → "pedido", "get" → "recibir", forbidden "coger"); text
+holds "orders", "you will get", "Cogerá". Given a `Morphology` for the language (an Apertium
+analyser and generator, injected by the caller), this module:
+
+- finds an entry's words in any form with the same lemma and part of speech ("orders" for
+  "order"; the part of speech is the one the target shares, so order→pedido is the noun);
+- inflects a target to fit the source: a plural noun stays plural ("pedidos"), a forced verb takes
+  the tense and person its source clause gives it ("you will get" → "recibirás");
+- finds a word of the output in any form of a lemma (a forbidden word, the engine's own rendering
+  of a term) and puts another lemma in the same form ("Cogerá" → "Tomará"), with the determiner
+  before a noun agreeing in gender ("las órdenes" → "los pedidos").
+
+Without a morphology nothing here finds or changes anything. Pure: no processes, no I/O.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import regex
+
+from glossary.terms import Term
+from glossary.tone.core import Morphology, _Part, _Reading, _recase
+
+_WORD = regex.compile(r"\p{L}[\p{L}\p{M}]*")
+_SENTENCE_GAP = regex.compile(r"[.!?;:\n]")
+_NOUNS = frozenset({"n", "np"})
+_VERBS = frozenset({"vblex", "vbmod", "vbser", "vbhaver", "vaux"})
+_GENDERS = frozenset({"m", "f", "nt"})
+_NUMBERS = frozenset({"sg", "pl"})
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    start: int
+    end: int
+    text: str
+    readings: tuple[_Reading, ...]
+
+    def lemmas(self, cats: frozenset[str] | None = None) -> set[str]:
+        return {_lemma(r) for r in self.readings if cats is None or _cat(r) in cats}
+
+
+def _cat(r: _Reading) -> str:
+    return r.head.tags[0] if r.head.tags else ""
+
+
+def _lemma(r: _Reading) -> str:
+    return r.head.lemma.casefold()
+
+
+def _render(r: _Reading) -> str:
+    return "+".join(p.render() for p in r.parts)
+
+
+def _tag(r: _Reading, options: frozenset[str]) -> str | None:
+    return next((t for t in r.head.tags if t in options), None)
+
+
+def analyse(text: str, morphology: Morphology) -> list[Word]:
+    """The words of `text` with their readings (none for an unknown word)."""
+    found = list(_WORD.finditer(text))
+    if not found:
+        return []
+    analyses = morphology.analyse([m.group() for m in found])
+    words = []
+    for m, readings in zip(found, analyses, strict=True):
+        parsed = [_Reading.parse(a) for a in readings]
+        # A multiword lemma ("# falta") or an unparsable reading: treat the word as unknown.
+        usable = tuple(r for r in parsed if r is not None and not any(p.tail for p in r.parts))
+        words.append(Word(m.start(), m.end(), m.group(), usable))
+    return words
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What one dictionary word of an entry matches: its lemmas in the parts of speech allowed."""
+
+    surface: str  # case-folded, for words the analyser does not know
+    lemmas: frozenset[str]
+    cats: frozenset[str]
+
+    def reading(self, word: Word) -> _Reading | None:
+        """The reading of `word` that is a form of this entry word, or None."""
+        if not self.lemmas:
+            return None
+        for r in word.readings:
+            if _lemma(r) in self.lemmas and _cat(r) in self.cats:
+                return r
+        return None
+
+    def matches(self, word: Word) -> _Reading | bool | None:
+        r = self.reading(word)
+        if r is not None:
+            return r
+        return word.text.casefold() == self.surface
+
+
+def profile(word: Word, restrict: frozenset[str] | None = None) -> Profile:
+    """An entry word as written: its dictionary readings (lemma = the word), else any reading."""
+    own = [r for r in word.readings if _lemma(r) == word.text.casefold()]
+    readings = own or list(word.readings)
+    cats = frozenset(_cat(r) for r in readings)
+    if restrict and cats & restrict:
+        cats &= restrict
+    lemmas = frozenset(_lemma(r) for r in readings if _cat(r) in cats)
+    return Profile(word.text.casefold(), lemmas, cats)
+
+
+def _categories(words: Sequence[Word]) -> frozenset[str] | None:
+    """Parts of speech the dictionary form of a one-word text has (None when unknown or several words)."""
+    if len(words) != 1:
+        return None
+    own = {_cat(r) for r in words[0].readings if _lemma(r) == words[0].text.casefold()}
+    return frozenset(own) or None
+
+
+# ------------------------------------------------------------------------------ finding entries
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    start: int
+    end: int
+    term: Term
+    text: str
+    reading: str  # the matched word's reading (the head's, for several words)
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    term: Term
+    profiles: tuple[Profile, ...]
+
+
+def _gap_ok(text: str, a: Word, b: Word) -> bool:
+    gap = text[a.end : b.start]
+    return gap.strip(" \t-") == "" and len(gap) <= 3
+
+
+class InflectionIndex:
+    """The entries of one family (source terms of a pair, or forbidden words of a language), by lemma.
+
+    Built once per compiled termbase and language; one analyser call for every entry word."""
+
+    def __init__(
+        self, terms: Sequence[Term], morphology: Morphology, target: Morphology | None = None, *, attr: str = "source"
+    ) -> None:
+        self.morphology = morphology
+        sources = [getattr(t, attr) or "" for t in terms]
+        analysed = [analyse(s, morphology) for s in sources]
+        restrict: list[frozenset[str] | None] = [None] * len(terms)
+        if target is not None:
+            targets = [
+                analyse(t.target or "", target) if len(a) == 1 else [] for t, a in zip(terms, analysed, strict=True)
+            ]
+            restrict = [_categories(t) for t in targets]
+        self._by_lemma: defaultdict[str, list[_Entry]] = defaultdict(list)
+        for term, words, only in zip(terms, analysed, restrict, strict=True):
+            if not words:
+                continue
+            profiles = tuple(profile(w, only if len(words) == 1 else None) for w in words)
+            for key in profiles[0].lemmas or {profiles[0].surface}:
+                self._by_lemma[key].append(_Entry(term, profiles))
+
+    def __len__(self) -> int:
+        return len(self._by_lemma)
+
+    def find(self, text: str, taken: Iterable[tuple[int, int]] = ()) -> list[Found]:
+        """Entries in any inflected form, leftmost-longest, outside the `taken` spans."""
+        if not self._by_lemma:
+            return []
+        words = analyse(text, self.morphology)
+        blocked = sorted(taken)
+        found: list[Found] = []
+        for i, w in enumerate(words):
+            keys = w.lemmas() | {w.text.casefold()}
+            best: Found | None = None
+            for key in keys:
+                for entry in self._by_lemma.get(key, ()):
+                    hit = _match_at(text, words, i, entry)
+                    if hit is not None and (best is None or hit.end > best.end):
+                        best = hit
+            if best is not None and not any(a < best.end and best.start < b for a, b in blocked):
+                if not found or best.start >= found[-1].end:
+                    found.append(best)
+        return found
+
+
+def _match_at(text: str, words: Sequence[Word], i: int, entry: _Entry) -> Found | None:
+    n = len(entry.profiles)
+    if i + n > len(words):
+        return None
+    head: _Reading | None = None
+    for k, p in enumerate(entry.profiles):
+        w = words[i + k]
+        if k and not _gap_ok(text, words[i + k - 1], w):
+            return None
+        got = p.matches(w)
+        if got is False:
+            return None
+        if isinstance(got, _Reading) and (head is None or w.text.casefold() != p.surface):
+            head = got
+    if head is None:
+        return None
+    start, end = words[i].start, words[i + n - 1].end
+    return Found(start, end, entry.term, text[start:end], _render(head))
+
+
+# ------------------------------------------------------------------------------ generating forms
+
+
+def _generate(morphology: Morphology, reading: _Reading) -> str | None:
+    [out] = morphology.generate([_render(reading)])
+    if not out or set(out) & set("#~*@<>^$/"):
+        return None
+    return out.strip() or None
+
+
+def regenerate(word: Word, reading: _Reading, lemma: str, morphology: Morphology) -> str | None:
+    """`lemma` (a dictionary form) in the form `reading` gives `word`, cased like `word`; None if impossible."""
+    [base_word] = analyse(lemma, morphology) or [None]
+    if base_word is None:
+        return None
+    bases = [r for r in base_word.readings if _lemma(r) == lemma.casefold() and _cat(r) == _cat(reading)]
+    if not bases:
+        return None
+    base = bases[0]
+    if _cat(reading) in _NOUNS:
+        # Gender belongs to the noun; only the number comes from the word it replaces.
+        number = _tag(reading, _NUMBERS)
+        tags = tuple(number if t in _NUMBERS and number else t for t in base.head.tags)
+    else:
+        tags = reading.head.tags
+    new = _Reading((_Part(base.head.lemma, tags), *reading.parts[1:]))
+    out = _generate(morphology, new)
+    return None if out is None else _recase(word.text, out, initial=True)
+
+
+def inflect_phrase(phrase: str, number: str | None, morphology: Morphology, *, head_last: bool = False) -> str:
+    """A noun phrase in dictionary form ("correo electrónico") in `number`: its head noun and the
+    adjectives beside it change; anything the generator cannot make stays as written."""
+    if number not in _NUMBERS:
+        return phrase
+    words = analyse(phrase, morphology)
+    nouns = [w for w in words if any(_cat(r) in _NOUNS and _lemma(r) == w.text.casefold() for r in w.readings)]
+    if not nouns:
+        return phrase
+    head = nouns[-1] if head_last else nouns[0]
+    out, pos = [], 0
+    for w in words:
+        own = [r for r in w.readings if _lemma(r) == w.text.casefold()]
+        r = next((x for x in own if _cat(x) in _NOUNS), None) if w is head else None
+        if r is None and w is not head:
+            r = next((x for x in own if _cat(x) == "adj"), None)
+        if r is None or _tag(r, _NUMBERS) in (None, number):
+            continue
+        new = _Reading((_Part(r.head.lemma, tuple(number if t in _NUMBERS else t for t in r.head.tags)), *r.parts[1:]))
+        form = _generate(morphology, new)
+        if form:
+            out += [phrase[pos : w.start], _recase(w.text, form, initial=True)]
+            pos = w.end
+    out.append(phrase[pos:])
+    return "".join(out)
+
+
+def replace_form(
+    text: str, word: Word, reading: _Reading, replacement: str, morphology: Morphology
+) -> tuple[str, int, int] | None:
+    """Put `replacement` (dictionary form, one or more words) where `word` is, in `word`'s form.
+
+    Returns the new text and where the replacement starts and ends in it, or None when it cannot
+    be inflected so."""
+    parts = analyse(replacement, morphology)
+    if len(parts) == 1:
+        form = regenerate(word, reading, replacement, morphology)
+    elif _cat(reading) in _NOUNS:
+        form = inflect_phrase(replacement, _tag(reading, _NUMBERS), morphology)
+        form = _recase(word.text, form, initial=True)
+    else:
+        # A verb phrase ("ponerse en contacto"): its first word takes the form, the rest stays.
+        first = regenerate(word, reading, replacement[parts[0].start : parts[0].end], morphology) if parts else None
+        form = None if first is None else first + replacement[parts[0].end :]
+    if form is None:
+        return None
+    start = word.start
+    new = text[:start] + form + text[word.end :]
+    if _cat(reading) in _NOUNS:
+        new, shift = _agree_determiner(new, start, reading, replacement, morphology)
+        start += shift
+    return new, start, start + len(form)
+
+
+def _agree_determiner(
+    text: str, start: int, reading: _Reading, replacement: str, morphology: Morphology
+) -> tuple[str, int]:
+    """A determiner right before a replaced noun takes the new noun's gender ("las órdenes" → "los pedidos")."""
+    old_gender = _tag(reading, _GENDERS)
+    head = next((w for w in analyse(replacement, morphology)), None)
+    new_gender = None
+    if head is not None:
+        own = [r for r in head.readings if _cat(r) in _NOUNS and _lemma(r) == head.text.casefold()]
+        new_gender = _tag(own[0], _GENDERS) if own else None
+    if not new_gender or new_gender == old_gender:
+        return text, 0
+    before = list(_WORD.finditer(text[:start]))
+    if not before or text[before[-1].end() : start].strip():
+        return text, 0
+    prev = before[-1]
+    [det] = analyse(prev.group(), morphology)
+    dets = [r for r in det.readings if _cat(r) == "det" and _tag(r, _GENDERS)]
+    if not dets:
+        return text, 0
+    r = dets[0]
+    swapped = _Reading((_Part(r.head.lemma, tuple(new_gender if t in _GENDERS else t for t in r.head.tags)),))
+    form = _generate(morphology, swapped)
+    if not form:
+        return text, 0
+    form = _recase(prev.group(), form, initial=True)
+    return text[: prev.start()] + form + text[prev.end() :], len(form) - len(prev.group())
+
+
+def forms_of(
+    text: str, lemma: str, morphology: Morphology, cats: frozenset[str] | None = None
+) -> list[tuple[Word, _Reading]]:
+    """The words of `text` that are a form of the one-word dictionary form `lemma`, with their reading."""
+    entry = analyse(lemma, morphology)
+    if len(entry) != 1:
+        return []
+    p = profile(entry[0], cats)
+    out = []
+    for w in analyse(text, morphology):
+        r = p.reading(w)
+        if r is not None:
+            out.append((w, r))
+    return out
+
+
+def present(text: str, wanted: str, morphology: Morphology) -> bool:
+    """Whether `wanted` (one or more words in dictionary form) occurs in `text` in any inflected form."""
+    entry = analyse(wanted, morphology)
+    if not entry:
+        return False
+    only = _categories(entry)
+    profiles = tuple(profile(w, only) for w in entry)
+    words = analyse(text, morphology)
+    fake = _Entry(Term("term", wanted, wanted), profiles)
+    return any(_match_at(text, words, i, fake) is not None for i in range(len(words)))
+
+
+# ------------------------------------------------------------------------------ fitting a target
+
+
+_EN_SKIP = frozenset("not also soon never always just then now already still really definitely probably only t".split())
+_EN_FUTURE = frozenset({"will", "ll", "shall", "won"})
+_EN_CONDITIONAL = frozenset({"would"})
+_EN_INFINITIVE = frozenset("to can could should must may might cannot let please help".split())
+_EN_BE = frozenset("am is are was were be been being".split())
+_EN_HAVE = frozenset({"have", "has", "had", "ve"})
+_EN_DID = frozenset({"did", "didn"})
+_EN_DO = frozenset({"do", "does", "don", "doesn"})
+_EN_AUX = _EN_FUTURE | _EN_CONDITIONAL | _EN_INFINITIVE | _EN_BE | _EN_HAVE | _EN_DID | _EN_DO
+_EN_SUBJECTS = {
+    "i": ("p1", "sg"),
+    "you": ("p2", "sg"),
+    "we": ("p1", "pl"),
+    "they": ("p3", "pl"),
+    "he": ("p3", "sg"),
+    "she": ("p3", "sg"),
+    "it": ("p3", "sg"),
+}
+_TENSES = frozenset({"pri", "pii", "ifi", "fti", "cni", "prs", "pis", "fts", "imp", "inf", "ger", "pp"})
+
+
+def _english_verb(words: Sequence[Word], k: int, text: str, reading: _Reading) -> tuple[str, ...] | None:
+    """Romance verb tags (tense, person, number) for the English verb at words[k], from its clause."""
+    aux: str | None = None
+    j = k - 1
+    while j >= 0 and not _SENTENCE_GAP.search(text[words[j].end : words[j + 1].start]):
+        low = words[j].text.lower()
+        if low in _EN_SKIP or (aux is None and low in _EN_AUX):
+            aux = aux or (low if low in _EN_AUX else None)
+            j -= 1
+            continue
+        break
+    subject = words[j] if j >= 0 and not _SENTENCE_GAP.search(text[words[j].end : words[j + 1].start]) else None
+    low_subject = subject.text.lower() if subject else None
+    if low_subject in _EN_SUBJECTS:
+        person, number = _EN_SUBJECTS[low_subject]
+    elif subject is not None and any(_cat(r) in _NOUNS and _tag(r, _NUMBERS) == "pl" for r in subject.readings):
+        person, number = "p3", "pl"
+    else:
+        person, number = "p3", "sg"
+    tags = set(reading.head.tags)
+    if aux in _EN_FUTURE:
+        return ("fti", person, number)
+    if aux in _EN_CONDITIONAL:
+        return ("cni", person, number)
+    if aux in _EN_INFINITIVE:
+        return ("inf",)
+    if aux in _EN_HAVE or (aux in _EN_BE and "pp" in tags):
+        return ("pp", "m", "sg")
+    if aux in _EN_BE:
+        return ("ger",)
+    if aux in _EN_DID:
+        return ("ifi", person, number)
+    if aux in _EN_DO:
+        return ("pri", person, number)
+    if "past" in tags:
+        return ("ifi", person, number)
+    if "ger" in tags or "pprs" in tags:
+        return ("inf",)
+    if "pri" in tags:
+        return ("pri", _tag(reading, frozenset(("p1", "p2", "p3"))) or person, _tag(reading, _NUMBERS) or number)
+    if subject is None:
+        return ("imp", "p2", "sg")  # "Get your refund here."
+    return ("pri", person, number)
+
+
+def _romance_verb(reading: _Reading) -> tuple[str, ...] | None:
+    tense = _tag(reading, _TENSES)
+    if tense is None:
+        return None
+    if tense in ("inf", "ger"):
+        return (tense,)
+    if tense == "pp":
+        return ("pp", _tag(reading, _GENDERS) or "m", _tag(reading, _NUMBERS) or "sg")
+    person, number = _tag(reading, frozenset(("p1", "p2", "p3"))), _tag(reading, _NUMBERS)
+    return (tense, person, number) if person and number else None
+
+
+def fit_target(
+    text: str, start: int, end: int, term: Term, source: Morphology, target: Morphology, source_lang: str
+) -> str | None:
+    """The entry's target in the form the source gives its words at text[start:end], or None to keep
+    the target as written (no change needed, or nothing certain to change it to)."""
+    if not term.target:
+        return None
+    targets = analyse(term.target, target)
+    heads = [
+        (w, r)
+        for w in targets
+        for r in w.readings
+        if _lemma(r) == w.text.casefold() and (_cat(r) in _NOUNS or _cat(r) in _VERBS)
+    ]
+    if not heads:
+        return None
+    words = analyse(text, source)
+    inside = [k for k, w in enumerate(words) if start <= w.start and w.end <= end]
+    if not inside:
+        return None
+    head_word, head = heads[0]
+    cats = _VERBS if _cat(head) in _VERBS else _NOUNS
+    # The source word that carries the form: the last one of the right part of speech.
+    found = [(k, r) for k in reversed(inside) for r in words[k].readings if _cat(r) in cats]
+    if not found:
+        return None
+    k, reading = found[0]
+    if cats is _NOUNS:
+        number = _tag(reading, _NUMBERS)
+        if number != "pl":
+            return None
+        phrase = inflect_phrase(term.target, "pl", target, head_last=target.lang == "en")
+        return None if phrase == term.target else phrase
+    tags = _english_verb(words, k, text, reading) if source_lang == "en" else _romance_verb(reading)
+    if tags is None or (tags == ("inf",) and "inf" in head.head.tags):
+        return None
+    new = _Reading((_Part(head.head.lemma, (head.head.tags[0], *tags)),))
+    form = _generate(target, new)
+    if form is None:
+        return None
+    return term.target[: head_word.start] + form + term.target[head_word.end :]
+
+
+# ------------------------------------------------------------------------------ per-termbase cache
+
+
+@dataclass(slots=True)
+class IndexCache:
+    """Inflection indexes of one compiled termbase, built on first use (each costs one analyser call)."""
+
+    _indexes: dict[tuple, InflectionIndex] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self, key: tuple, build) -> InflectionIndex:
+        with self._lock:
+            hit = self._indexes.get(key)
+        if hit is not None:
+            return hit
+        index = build()
+        with self._lock:
+            return self._indexes.setdefault(key, index)
