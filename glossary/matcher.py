@@ -116,6 +116,14 @@ def _build(terms: Iterable[Term]) -> ahocorasick.Automaton | None:
     return automaton
 
 
+def _automaton_terms(automaton: ahocorasick.Automaton | None) -> list[Term]:
+    """The entries an automaton holds, in a stable order."""
+    if automaton is None:
+        return []
+    held = {t.id: t for _, group in automaton.values() for t in group}
+    return sorted(held.values(), key=lambda t: (t.source.casefold(), t.id))
+
+
 def _leftmost_longest(found: list[TermMatch]) -> list[TermMatch]:
     found.sort(key=lambda m: (m.start, -m.end))
     chosen: list[TermMatch] = []
@@ -264,6 +272,16 @@ class CompiledTermbase:
             if f.text.casefold() != fold(f.term.source)[0]
         ]
         return sorted([*found, *extra], key=lambda m: m.start)
+
+    def pair_terms(self, source_lang: str, target_lang: str) -> list[Term]:
+        """Every `term` entry of the pair (for engines that keep a glossary of their own, e.g. DeepL)."""
+        source_lang, target_lang = normalize(source_lang), normalize(target_lang)
+        held = _automaton_terms(self._source.get(source_lang))
+        return [t for t in held if t.kind == "term" and t.target_lang == target_lang]
+
+    def forbidden_terms(self, target_lang: str) -> list[Term]:
+        """Every `forbidden` entry for `target_lang` (an LLM is told never to use them)."""
+        return _automaton_terms(self._forbidden.get(normalize(target_lang)))
 
     def target_present(self, text: str, term: Term, morphology: Morphology | None = None) -> bool:
         """Whether the entry's expected output (target or a variant; a dnt's source) occurs as whole words.
