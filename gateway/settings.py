@@ -16,6 +16,15 @@ from pydantic_settings import (
 
 from gateway.errors import SettingsError
 
+
+def default_data_dir() -> Path:
+    """Where the embedded Redis keeps its files when TONEGATE_DATA_DIR is unset: one place per user
+    (the XDG data folder), so every `tonegate` command finds the same data whatever the current
+    directory is."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "tonegate"
+
+
 # Settings that would be unsafe to accept from a copy-pasted example.
 _PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "admin", "password", "example", "xxx"}
 
@@ -24,9 +33,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TONEGATE_", extra="forbid", validate_default=True)
 
     # Redis: when unset, `tonegate serve` starts a private redis-server with append-only
-    # persistence in data_dir.
+    # persistence in data_dir (made absolute, so a later `cd` cannot point elsewhere).
     redis_url: str | None = None
-    data_dir: Path = Path("data")
+    data_dir: Path = Field(default_factory=default_data_dir)
     engines: Path | None = Field(default=None, description="engines TOML file; default: embedded Apertium")
     admin_key: SecretStr | None = None
     host: str = "127.0.0.1"
@@ -94,6 +103,11 @@ class Settings(BaseSettings):
         if key.lower() in _PLACEHOLDER_SECRETS or len(key) < 24:
             raise ValueError("must be at least 24 random characters (e.g. `openssl rand -hex 24`)")
         return v
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute_data_dir(cls, v: Path) -> Path:
+        return v.expanduser().absolute()
 
     @field_validator("integrations")
     @classmethod

@@ -7,6 +7,10 @@ folder, Redis, readable errors).
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
 from gateway.cli.glossary import glossary_app
@@ -22,6 +26,27 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def main(
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            help="the gateway's data folder, where the embedded Redis keeps its files "
+            "(default: TONEGATE_DATA_DIR, else $XDG_DATA_HOME/tonegate, i.e. ~/.local/share/tonegate)",
+            file_okay=False,
+        ),
+    ] = None,
+) -> None:
+    """Tonegate: a self-hosted translation gateway for customer support."""
+    if data_dir is not None:
+        # Through the environment, so it wins over TONEGATE_CONFIG like any TONEGATE_ variable and
+        # reaches every setting this command loads.
+        os.environ["TONEGATE_DATA_DIR"] = str(data_dir)
+
+
 app.command()(serve)
 app.command()(translate)
 app.command()(detect)

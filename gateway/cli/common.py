@@ -1,10 +1,11 @@
-"""What every `tonegate` subcommand shares: readable errors, settings, logging, and Redis."""
+"""What every `tonegate` subcommand shares: readable errors, settings, logging, the data folder and Redis."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
 
 import anyio
 import typer
@@ -32,6 +33,25 @@ def cli_settings(**overrides: object) -> Settings:
         return load_settings(**{k: v for k, v in overrides.items() if v is not None})
 
 
+def has_gateway_data(data_dir: Path) -> bool:
+    """A folder `tonegate serve` has used: its Redis's append-only files, or the socket of a running one."""
+    return (data_dir / "appendonlydir").is_dir() or (data_dir / "redis.sock").exists()
+
+
+def require_gateway_data(settings: Settings) -> None:
+    """Commands that read the gateway's data stop here rather than start an empty Redis somewhere."""
+    if settings.redis_url is not None or has_gateway_data(settings.data_dir):
+        return
+    hint = ""
+    local = Path("data").absolute()
+    if local != settings.data_dir and has_gateway_data(local):
+        hint = f" (there is gateway data in {local}: pass --data-dir {local})"
+    raise SettingsError(
+        f"no gateway data in {settings.data_dir}{hint}; pass --data-dir (or set TONEGATE_DATA_DIR) to the folder "
+        "`tonegate serve` uses, start `tonegate serve` once to create it, or set TONEGATE_REDIS_URL"
+    )
+
+
 def setup_logging(level: str) -> None:
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -43,6 +63,7 @@ async def cli_redis(settings: Settings) -> AsyncIterator[object]:
 
     from gateway.embedded_redis import EmbeddedRedis
 
+    require_gateway_data(settings)
     embedded = None
     url = settings.redis_url
     if url is None:

@@ -55,7 +55,7 @@ _FORMATS = {"csv": ",", "tsv": "\t"}
 def glossary_import(
     brand: Annotated[str, typer.Argument(help="the brand")],
     path: Annotated[str, typer.Argument(help="a CSV, TSV or TBX file")],
-    fmt: Annotated[str | None, typer.Option("--format", help="csv | tsv | tbx [default: from the file name]")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="csv | tsv | tbx (default: from the file name)")] = None,
     mode: Annotated[
         str, typer.Option(help="merge (add and update) or replace (the file becomes the glossary)")
     ] = "merge",
@@ -99,7 +99,7 @@ def glossary_import(
 def glossary_export(
     brand: Annotated[str, typer.Argument(help="the brand")],
     fmt: Annotated[str, typer.Option("--format", help="csv | tsv | tbx")] = "csv",
-    output: Annotated[str | None, typer.Option("--output", "-o", help="file to write [default: stdout]")] = None,
+    output: Annotated[str | None, typer.Option("--output", "-o", help="file to write (default: stdout)")] = None,
 ) -> None:
     """Export the glossary; importing the file again gives the same entries."""
     from glossary.io import write_table, write_tbx

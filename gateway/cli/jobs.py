@@ -44,10 +44,10 @@ async def _shared_redis_settings(settings: Settings) -> Settings:
 
 def worker(
     workers: Annotated[
-        int | None, typer.Option("--workers", "-n", help="workers in this process [default: TONEGATE_WORKERS or 1]")
+        int | None, typer.Option("--workers", "-n", help="workers in this process (default: TONEGATE_WORKERS or 1)")
     ] = None,
     concurrency: Annotated[
-        int | None, typer.Option(help="jobs in flight per worker [default: TONEGATE_WORKER_CONCURRENCY]")
+        int | None, typer.Option(help="jobs in flight per worker (default: TONEGATE_WORKER_CONCURRENCY)")
     ] = None,
 ) -> None:
     """Work the job stream without serving the API: translate helpdesk messages and post them back.

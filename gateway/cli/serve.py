@@ -8,15 +8,15 @@ from typing import Annotated
 import anyio
 import typer
 
-from gateway.cli.common import cli_settings, friendly_errors, setup_logging
+from gateway.cli.common import cli_settings, err, friendly_errors, setup_logging
 
 
 def serve(
-    host: Annotated[str | None, typer.Option(help="address to listen on [default: TONEGATE_HOST or 127.0.0.1]")] = None,
-    port: Annotated[int | None, typer.Option(help="port [default: TONEGATE_PORT or 8000]")] = None,
+    host: Annotated[str | None, typer.Option(help="address to listen on (default: TONEGATE_HOST or 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="port (default: TONEGATE_PORT or 8000)")] = None,
 ) -> None:
     """Serve the v1 HTTP API and the web app (/ui/), with TONEGATE_WORKERS job workers inside
-    (default 1), on an embedded Redis unless TONEGATE_REDIS_URL is set."""
+    (default 1), on an embedded Redis in the data folder (--data-dir) unless TONEGATE_REDIS_URL is set."""
     import uvicorn
 
     from gateway.app import create_app, provided
@@ -24,6 +24,8 @@ def serve(
 
     settings = cli_settings(host=host, port=port)
     setup_logging(settings.log_level)
+    if settings.redis_url is None:
+        err.print(f"data folder: {settings.data_dir} (--data-dir or TONEGATE_DATA_DIR to change it)")
 
     async def run() -> None:
         # Open Redis, engines and the detector before uvicorn starts, so a bad setting ends the

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import asdict
 from typing import Annotated
 
@@ -13,21 +11,6 @@ import anyio
 import typer
 
 from gateway.cli.common import cli_settings, err, friendly_errors, setup_logging
-from gateway.settings import Settings
-
-
-@asynccontextmanager
-async def _local_pipeline(settings: Settings) -> AsyncIterator[object]:
-    """The same pipeline the server runs, without Redis (no brands or conversation memory)."""
-    from gateway.pipeline import Pipeline
-    from gateway.services import load_detector, load_registry
-
-    registry = await anyio.to_thread.run_sync(load_registry, settings)
-    try:
-        detector = await anyio.to_thread.run_sync(load_detector, settings, False)
-        yield Pipeline(registry, detector, None, settings.review_below)
-    finally:
-        registry.close()
 
 
 def _translation_dict(t) -> dict:
@@ -58,6 +41,12 @@ def _read_jobs(lines: list[str], default_to: str | None, default_from: str | Non
     return jobs
 
 
+_NO_GATEWAY = (
+    "translating in this process: loading the engines and the language detector (a few seconds); "
+    "set TONEGATE_URL and TONEGATE_API_KEY to use a running gateway instead"
+)
+
+
 def translate(
     text: Annotated[
         list[str] | None, typer.Argument(help="text(s) to translate; none: read JSON lines from stdin")
@@ -66,52 +55,103 @@ def translate(
     source: Annotated[str | None, typer.Option("--from", "-f", help="source language (default: detect)")] = None,
     fmt: Annotated[str, typer.Option("--format", help="text | html | markdown")] = "text",
     as_json: Annotated[bool, typer.Option("--json", help="print the whole result as JSON")] = False,
-    batch_size: Annotated[int, typer.Option(help="texts per batch when reading stdin", min=1)] = 64,
+    batch_size: Annotated[int, typer.Option(help="texts per batch when reading stdin", min=1, max=256)] = 64,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url",
+            envvar="TONEGATE_URL",
+            help="a running gateway to translate with, e.g. http://127.0.0.1:8000 (fast: its engines are loaded)",
+        ),
+    ] = None,
+    api_key: Annotated[
+        str | None, typer.Option("--api-key", envvar="TONEGATE_API_KEY", help="an API key of that gateway")
+    ] = None,
+    brand: Annotated[
+        str | None, typer.Option(help="apply this brand's glossary and tone (needs a running gateway)")
+    ] = None,
+    local: Annotated[
+        bool, typer.Option("--local", help="load the engines in this process even if TONEGATE_URL is set")
+    ] = False,
 ) -> None:
-    """Translate text given as arguments, or JSON lines on stdin ({"text": ..., "target_lang": ...}) as one batch."""
-    from gateway.pipeline import TranslateJob
+    """Translate text given as arguments, or JSON lines on stdin ({"text": ..., "target_lang": ...}) as one batch.
 
+    With TONEGATE_URL and TONEGATE_API_KEY it asks that running gateway (milliseconds); otherwise it
+    loads the engines it needs in this process and says so on stderr (seconds)."""
     if fmt not in ("text", "html", "markdown"):
         raise typer.BadParameter("--format must be text, html or markdown")
     if text:
         if not to:
             raise typer.BadParameter("--to is required, e.g. --to es")
+        for i, t in enumerate(text, 1):
+            if not t.strip():
+                # As the API answers 422: an empty text is a mistake, not an empty translation.
+                raise typer.BadParameter(f"text {i} is empty: nothing to translate", param_hint="TEXT")
         jobs = [(t, to, source) for t in text]
         from_stdin = False
     else:
         if sys.stdin.isatty():
             raise typer.BadParameter("give a text, or pipe JSON lines into stdin")
         jobs = _read_jobs(sys.stdin.read().splitlines(), to, source)
+        if not jobs:
+            raise typer.BadParameter("stdin held no text to translate")
         from_stdin = True
+    remote = url is not None and not local
+    if remote and not api_key:
+        raise typer.BadParameter("TONEGATE_URL is set: give its API key with --api-key or TONEGATE_API_KEY")
+    if brand and not remote:
+        raise typer.BadParameter("--brand needs a running gateway: set TONEGATE_URL and TONEGATE_API_KEY")
     settings = cli_settings()
     setup_logging("warning")
 
-    async def run() -> list[dict]:
-        async with _local_pipeline(settings) as pipeline:
-            results: list[dict] = []
-            # Jobs sharing a target and source go to the engine together, in batches.
-            from rich.progress import Progress
+    from rich.progress import Progress
 
-            with Progress(console=err, transient=True, disable=not (from_stdin and err.is_terminal)) as bar:
-                task = bar.add_task("translating", total=len(jobs))
-                for lo in range(0, len(jobs), batch_size):
-                    chunk = jobs[lo : lo + batch_size]
-                    keyed: dict[tuple[str, str | None], list[int]] = {}
-                    for i, (_, tgt, src) in enumerate(chunk):
-                        keyed.setdefault((tgt, src), []).append(i)
-                    chunk_out: list[dict | None] = [None] * len(chunk)
-                    for (tgt, src), idxs in keyed.items():
-                        done = await pipeline.translate(
-                            TranslateJob(tuple(chunk[i][0] for i in idxs), tgt, src, fmt=fmt)
-                        )
-                        for i, t in zip(idxs, done, strict=True):
-                            chunk_out[i] = _translation_dict(t)
-                    results.extend(r for r in chunk_out if r is not None)
-                    bar.advance(task, len(chunk))
+    def batches():
+        """Jobs sharing a target and source go to the engine together, in batches; yields
+        (chunk, {(target, source): indexes into chunk})."""
+        with Progress(console=err, transient=True, disable=not (from_stdin and err.is_terminal)) as bar:
+            task = bar.add_task("translating", total=len(jobs))
+            for lo in range(0, len(jobs), batch_size):
+                chunk = jobs[lo : lo + batch_size]
+                keyed: dict[tuple[str, str | None], list[int]] = {}
+                for i, (_, tgt, src) in enumerate(chunk):
+                    keyed.setdefault((tgt, src), []).append(i)
+                yield chunk, keyed
+                bar.advance(task, len(chunk))
+
+    def ordered(chunk, keyed, translate_group) -> list[dict]:
+        out: list[dict | None] = [None] * len(chunk)
+        for (tgt, src), idxs in keyed.items():
+            for i, r in zip(idxs, translate_group([chunk[i][0] for i in idxs], tgt, src), strict=True):
+                out[i] = r
+        return [r for r in out if r is not None]
+
+    def run_remote() -> list[dict]:
+        from gateway.cli.remote import GatewayClient
+
+        with GatewayClient(url or "", api_key or "") as client:
+            results: list[dict] = []
+            for chunk, keyed in batches():
+                results += ordered(chunk, keyed, lambda texts, tgt, src: client.translate(texts, tgt, src, fmt, brand))
+            return results
+
+    async def run_local() -> list[dict]:
+        from gateway.cli.local import local_pipeline
+        from gateway.pipeline import TranslateJob
+
+        err.print(_NO_GATEWAY)
+        async with local_pipeline(settings, {(src, tgt) for _, tgt, src in jobs}) as pipeline:
+            results: list[dict] = []
+            for chunk, keyed in batches():
+                done: dict[tuple[str, str | None], list[dict]] = {}
+                for (tgt, src), idxs in keyed.items():
+                    found = await pipeline.translate(TranslateJob(tuple(chunk[i][0] for i in idxs), tgt, src, fmt=fmt))
+                    done[(tgt, src)] = [_translation_dict(t) for t in found]
+                results += ordered(chunk, keyed, lambda texts, tgt, src, done=done: done[(tgt, src)])
             return results
 
     with friendly_errors():
-        results = anyio.run(run)
+        results = run_remote() if remote else anyio.run(run_local)
     for r in results:
         if as_json or from_stdin:
             typer.echo(json.dumps(r, ensure_ascii=False))

@@ -14,14 +14,16 @@ import httpx
 import pytest
 
 from gateway.embedded_redis import free_port
+from tests.conftest import ADMIN_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def tonegate(
-    *args: str, env: dict | None = None, stdin: str | None = None, timeout: float = 180
+    *args: str, env: dict | None = None, stdin: str | None = None, timeout: float = 180, cwd: Path = ROOT
 ) -> subprocess.CompletedProcess:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("TONEGATE_")}
+    full_env["PYTHONPATH"] = str(ROOT)  # the package, whatever folder the command runs in
     full_env.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "gateway", *args],
@@ -29,9 +31,18 @@ def tonegate(
         capture_output=True,
         text=True,
         env=full_env,
-        cwd=ROOT,
+        cwd=cwd,
         timeout=timeout,
     )
+
+
+def seed_data_dir(data_dir: Path) -> None:
+    """What a first `tonegate serve` leaves behind: the embedded Redis's append-only files."""
+    from gateway.embedded_redis import EmbeddedRedis
+
+    server = EmbeddedRedis(data_dir, fsync="everysec")
+    server.start()
+    server.stop()
 
 
 def test_translate_prints_spanish():
@@ -39,6 +50,57 @@ def test_translate_prints_spanish():
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip().startswith("Hola, dónde")
     assert "#48213" in r.stdout
+
+
+def test_translate_says_it_loads_the_engines_itself_without_a_gateway():
+    r = tonegate("translate", "--to", "es", "--from", "en", "Thank you very much.")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "Muchas gracias.\n"
+    assert "translating in this process" in r.stderr and "TONEGATE_URL" in r.stderr
+
+
+@pytest.mark.parametrize("texts", [[""], ["   "], ["Hello", ""]])
+def test_empty_text_is_an_error_as_in_the_api(texts):
+    r = tonegate("translate", "--to", "es", *texts)
+    assert r.returncode == 2 and r.stdout == ""
+    assert "empty: nothing to translate" in r.stderr
+
+
+def test_translate_uses_a_running_gateway_when_one_is_configured(admin, gateway):
+    # A brand term only the gateway knows: the output shows which side translated.
+    assert admin.put("/v1/brands/cli-remote", json={"languages": ["en", "es"]}).status_code in (200, 201)
+    term = {"kind": "term", "source": "order", "target": "encargo", "source_lang": "en", "target_lang": "es"}
+    r = admin.post("/v1/brands/cli-remote/glossary", json=term)
+    assert r.status_code == 201, r.text
+    env = {"TONEGATE_URL": gateway.url, "TONEGATE_API_KEY": ADMIN_KEY}
+    r = tonegate("translate", "--to", "es", "--brand", "cli-remote", "--json", "Where is my order?", env=env)
+    assert r.returncode == 0, r.stderr
+    result = json.loads(r.stdout)
+    assert "encargo" in result["text"] and result["source_lang"] == "en"
+    assert any(t["target"] == "encargo" and t["applied"] for t in result["terms"])
+    assert "translating in this process" not in r.stderr
+    lines = [json.dumps({"text": "Good morning.", "target_lang": "es"}), json.dumps("Merci beaucoup.")]
+    r = tonegate("translate", "--to", "es", stdin="\n".join(lines), env=env)
+    assert r.returncode == 0, r.stderr
+    assert [json.loads(line)["text"] for line in r.stdout.splitlines()] == ["Buenos días.", "Muchas gracias."]
+
+
+def test_gateway_errors_are_one_line_with_a_status(gateway):
+    env = {"TONEGATE_URL": gateway.url, "TONEGATE_API_KEY": "tg_000000000000_wrong"}
+    r = tonegate("translate", "--to", "es", "Hello", env=env)
+    assert r.returncode == 2 and "answered 401" in r.stderr and "TONEGATE_API_KEY" in r.stderr
+    r = tonegate("translate", "--to", "es", "Hello", env={"TONEGATE_URL": gateway.url})
+    assert r.returncode == 2 and "TONEGATE_API_KEY" in r.stderr
+    r = tonegate("translate", "--to", "es", "--brand", "demo", "Hello")
+    assert r.returncode == 2 and "--brand needs a running gateway" in r.stderr
+    r = tonegate(
+        "translate",
+        "--to",
+        "es",
+        "Hello",
+        env={"TONEGATE_URL": f"http://127.0.0.1:{free_port()}", "TONEGATE_API_KEY": ADMIN_KEY},
+    )
+    assert r.returncode == 2 and "cannot reach the gateway" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_translate_json_prints_the_whole_result():
@@ -84,8 +146,39 @@ def test_bad_setting_stops_with_its_name():
     assert r.returncode == 2 and "TONEGATE_PORT" in r.stderr
 
 
+def test_no_gateway_data_is_an_error_and_nothing_is_created(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    home = tmp_path / "home"
+    for args in (("keys", "list"), ("glossary", "list", "acme"), ("deadletters", "list"), ("integrations", "list")):
+        r = tonegate(*args, cwd=elsewhere, env={"HOME": str(home), "XDG_DATA_HOME": ""})
+        assert r.returncode == 2, (args, r.stderr)
+        assert f"no gateway data in {home}/.local/share/tonegate" in r.stderr and "--data-dir" in r.stderr
+    assert list(elsewhere.iterdir()) == [] and not home.exists()  # no ./data, no empty data folder
+
+
+def test_data_dir_option_and_variable_find_the_same_data_from_any_folder(tmp_path):
+    data, elsewhere = tmp_path / "gateway-data", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    seed_data_dir(data)
+    created = tonegate("--data-dir", str(data), "keys", "create", "--label", "Bo", cwd=elsewhere)
+    assert created.returncode == 0, created.stderr
+    key_id = created.stdout.strip().split("_")[1]
+    listed = tonegate("keys", "list", env={"TONEGATE_DATA_DIR": str(data)})
+    assert f"{key_id}\thelpdesk\tBo" in listed.stdout
+    assert list(elsewhere.iterdir()) == []
+    # The default folder, named by XDG_DATA_HOME, whatever the current folder.
+    r = tonegate("keys", "list", cwd=elsewhere, env={"XDG_DATA_HOME": str(tmp_path / "xdg")})
+    assert r.returncode == 2 and f"no gateway data in {tmp_path}/xdg/tonegate" in r.stderr
+    (tmp_path / "xdg").mkdir()
+    data.rename(tmp_path / "xdg" / "tonegate")
+    r = tonegate("keys", "list", cwd=elsewhere, env={"XDG_DATA_HOME": str(tmp_path / "xdg")})
+    assert r.returncode == 0 and f"{key_id}\thelpdesk\tBo" in r.stdout
+
+
 def test_keys_create_list_revoke_on_the_embedded_redis(tmp_path):
     env = {"TONEGATE_DATA_DIR": str(tmp_path)}
+    seed_data_dir(tmp_path)
     created = tonegate("keys", "create", "--role", "editor", "--label", "Ana", env=env)
     assert created.returncode == 0, created.stderr
     token = created.stdout.strip()

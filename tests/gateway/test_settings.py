@@ -81,3 +81,15 @@ def test_missing_config_file_is_named(monkeypatch):
     monkeypatch.setenv("TONEGATE_CONFIG", "/nope/tonegate.toml")
     with pytest.raises(SettingsError, match=r"TONEGATE_CONFIG: file /nope/tonegate\.toml does not exist"):
         load_settings()
+
+
+def test_data_dir_is_the_users_data_folder_whatever_the_current_folder(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert load_settings().data_dir == tmp_path / "xdg" / "tonegate"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert load_settings().data_dir == tmp_path / "home" / ".local" / "share" / "tonegate"
+    # A relative folder is taken from where the command starts, and kept absolute from then on.
+    monkeypatch.setenv("TONEGATE_DATA_DIR", "gw")
+    assert load_settings().data_dir == tmp_path / "gw"
