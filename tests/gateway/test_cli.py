@@ -282,3 +282,28 @@ def test_glossary_import_list_export_delete(tmp_path, redis_url):
     assert len(tonegate("glossary", "list", "cli", env=env).stdout.splitlines()) == 1
     r = tonegate("glossary", "list", "nobrand", env=env)
     assert r.returncode == 2 and "no brand named 'nobrand'" in r.stderr
+
+
+def test_local_translate_builds_only_the_engines_a_route_can_use(tmp_path):
+    from gateway.cli.local import needed_registry
+    from gateway.settings import load_settings
+
+    engines = tmp_path / "engines.toml"
+    engines.write_text(
+        '[[engine]]\nname = "a"\nkind = "apertium"\npairs = ["en-es", "es-en"]\n'
+        '[[engine]]\nname = "b"\nkind = "apertium"\npairs = ["fr-es"]\n'
+        '[[engine]]\nname = "c"\nkind = "apertium"\npairs = ["es-pt"]\n'
+    )
+    settings = load_settings(engines=engines, data_dir=tmp_path)
+
+    def built(pairs) -> list[str]:
+        registry = needed_registry(settings, pairs)
+        try:
+            return [e.name for e in registry.engines]
+        finally:
+            registry.close()
+
+    assert built([("en", "es")]) == ["a"]
+    assert built([("en", "pt")]) == ["a", "c"]  # through the es pivot
+    assert built([("eng", "spa"), ("fr", "pt")]) == ["a", "b", "c"]
+    assert built([(None, "es")]) == ["a", "b", "c"]  # the source is detected later: any could serve
