@@ -39,7 +39,7 @@ class Brand(BaseModel):
 
     name: str
     display_name: str = ""
-    # Languages the brand serves: detection is restricted to them.
+    # Languages the brand serves: detection weighs them up without ruling the others out.
     languages: list[str] = Field(default_factory=list)
     agent_lang: str = "en"
     review_below: float | None = Field(default=None, ge=0.0, le=1.0)

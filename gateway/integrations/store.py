@@ -22,8 +22,24 @@ def health_key(name: str) -> str:
     return f"tonegate:{{jobs}}:health:{name}"
 
 
-# Counters kept per integration (HINCRBY) and shown by GET /v1/integrations/{name}.
-COUNTERS = ("accepted", "duplicates", "ignored", "rejected", "delivered", "retried", "dead")
+# Counters kept per integration (HINCRBY) and shown by GET /v1/integrations/{name}. Every
+# accepted job ends in exactly one of: delivered (split into translated, replied, explained and
+# held — what was posted), unchanged (nothing to post) or dead; retried counts attempts, not jobs.
+COUNTERS = (
+    "accepted",
+    "duplicates",
+    "ignored",
+    "rejected",
+    "delivered",
+    "translated",
+    "replied",
+    "explained",
+    "held",
+    "unchanged",
+    "retried",
+    "dead",
+)
+POSTED = ("translated", "replied", "explained", "held")
 
 
 def _s(v: object) -> str:
@@ -112,6 +128,19 @@ class IntegrationStore:
             pipe.hset(health_key(name), f"last_{counter}_at", now)
             if error is not None:
                 pipe.hset(health_key(name), mapping={"last_error": error[:500], "last_error_at": now})
+            await pipe.execute()
+
+    async def finished(self, name: str, outcome: str) -> None:
+        """A job's one outcome (gateway/integrations/worker.py OUTCOMES), and "delivered" when it posted."""
+        if outcome not in COUNTERS:
+            raise ValueError(f"unknown job outcome {outcome!r}")
+        now = repr(time.time())
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hincrby(health_key(name), outcome, 1)
+            pipe.hset(health_key(name), f"last_{outcome}_at", now)
+            if outcome in POSTED:
+                pipe.hincrby(health_key(name), "delivered", 1)
+                pipe.hset(health_key(name), "last_delivered_at", now)
             await pipe.execute()
 
     async def health(self, name: str) -> dict[str, object]:

@@ -40,7 +40,7 @@ from gateway.integrations.config import Integration
 from gateway.integrations.intake import OWN
 from gateway.integrations.jobs import DEDUPE_TTL_S, SEEN, Job, dead_fields
 from gateway.outbox import INTEGRATION_SCHEME
-from gateway.pipeline import TranslateJob, Translation
+from gateway.pipeline import TranslateJob, Translation, wrong_language
 from gateway.queues import DEAD, JOBS, JOBS_GROUP
 from gateway.review import NewItem
 from models.errors import EngineBusy, EngineFailure, ModelError, UnsupportedPair
@@ -86,6 +86,16 @@ def timing_from(settings: Settings) -> JobTiming:
         reclaim_idle_s=settings.job_reclaim_idle_s,
         concurrency=settings.worker_concurrency,
     )
+
+
+# How a job that did not die ended; each is counted in the integration's health. All but
+# UNCHANGED posted something into the helpdesk ("delivered" counts those).
+TRANSLATED = "translated"  # an internal note with the customer's message translated
+REPLIED = "replied"  # a reply to the customer (translated, or already in their language)
+EXPLAINED = "explained"  # a note saying why there is no translation (no route, customer language unknown)
+HELD = "held"  # a review item, and a note telling the agent the reply waits for an editor
+UNCHANGED = "unchanged"  # nothing posted: already in the agent's language, or no letters to translate
+OUTCOMES = (TRANSLATED, REPLIED, EXPLAINED, HELD, UNCHANGED)
 
 
 class Permanent(Exception):
@@ -233,7 +243,7 @@ class JobWorker:
             raw = await self.redis.hget(STATE, entry_id)
             state = json.loads(raw) if raw else {"attempts": 0, "next_ms": 0}
             try:
-                await self._run(job, entry_id, check_posted=redelivered or state["attempts"] > 0)
+                outcome = await self._run(job, entry_id, check_posted=redelivered or state["attempts"] > 0)
             except DeliveryFailed as exc:
                 await self._failed(job, entry_id, state, exc.message, exc.retryable, exc.retry_after_s)
             except EngineBusy as exc:  # peak load: the job waits in the stream, not in memory
@@ -252,11 +262,12 @@ class JobWorker:
                 log.exception("job %s failed", entry_id)
                 await self._failed(job, entry_id, state, f"{type(exc).__name__}: {exc}", retryable=True)
             else:
-                await self._finished(job, entry_id)
+                await self._finished(job, entry_id, outcome)
         finally:
             await self._unlock(keys=[LOCK + entry_id], args=[self.consumer])
 
-    async def _run(self, job: Job, entry_id: str, *, check_posted: bool) -> None:
+    async def _run(self, job: Job, entry_id: str, *, check_posted: bool) -> str:
+        """Post what the job calls for; answer which visible outcome it had (OUTCOMES)."""
         integration = await self.services.integrations.get(job.integration)
         if integration is None:
             raise Permanent(f"the integration {job.integration!r} was deleted")
@@ -264,16 +275,15 @@ class JobWorker:
         post = Poster(self, client, job, entry_id, check_posted)
         if job.kind == "reply":
             await post.reply(job.text)
-            return
+            return REPLIED
         brand = await self.services.brands.get(integration.brand)
         if brand is None:
             raise Permanent(f"integration {integration.name!r} names brand {integration.brand!r}, which does not exist")
         if job.kind == "inbound":
-            await self._inbound(job, integration, brand, post)
-        else:
-            await self._outbound(job, entry_id, integration, brand, post)
+            return await self._inbound(job, integration, brand, post)
+        return await self._outbound(job, entry_id, integration, brand, post)
 
-    async def _inbound(self, job: Job, integration: Integration, brand: Brand, post: Poster) -> None:
+    async def _inbound(self, job: Job, integration: Integration, brand: Brand, post: Poster) -> str:
         target = integration.agent_language(None, brand.agent_lang)
         try:
             [t] = await self.services.pipeline.translate(
@@ -293,12 +303,15 @@ class JobWorker:
                 f"{exc.source}→{exc.target} (directly or through a pivot language), so it was not "
                 f"translated. · ref {post.entry_id}"
             )
-            return
+            return EXPLAINED
         if t.engine == "none":
-            return  # already in the agent's language, or nothing to translate: no note needed
+            # Already in the agent's language, or nothing to translate: the agent reads the
+            # message itself, and a note on every "ok" or 👍 would bury the conversation.
+            return UNCHANGED
         await post.note(inbound_note(t, job, post.entry_id))
+        return TRANSLATED
 
-    async def _outbound(self, job: Job, entry_id: str, integration: Integration, brand: Brand, post: Poster) -> None:
+    async def _outbound(self, job: Job, entry_id: str, integration: Integration, brand: Brand, post: Poster) -> str:
         source = integration.agent_language(job.agent_id or None, brand.agent_lang)
         target = await self._customer_language(job, integration)
         if target is None:
@@ -307,19 +320,20 @@ class JobWorker:
                 "from, no locale), so this reply was not sent. Send it yourself, or set customer_lang "
                 f"on the integration. · ref {entry_id}"
             )
-            return
+            return EXPLAINED
         if target == source:
             await post.reply(job.text)
-            return
+            return REPLIED
         # No conversation id here: the agent's language must not become the conversation's.
         [t] = await self.services.pipeline.translate(
             TranslateJob(texts=(job.text,), target=target, source=source, brand=brand, fmt=job.fmt)  # type: ignore[arg-type]
         )
         rule = brand.review_rule("outbound", job.channel or None)
         doubtful = t.confidence.value < rule.below if rule.below is not None else t.needs_review
+        doubtful = doubtful or wrong_language(t.confidence)
         if not doubtful:
             await post.reply(t.text)
-            return
+            return REPLIED
         review_id = await self.services.review.create(
             NewItem(
                 brand=brand.name,
@@ -346,6 +360,7 @@ class JobWorker:
             f"{t.confidence.value:.2f}, {t.confidence.band}); it is sent to the customer once an editor "
             f"approves it. Review item {review_id} · ref {entry_id}"
         )
+        return HELD
 
     async def _customer_language(self, job: Job, integration: Integration) -> str | None:
         from models.langcodes import normalize
@@ -381,13 +396,13 @@ class JobWorker:
 
     # -- outcomes --------------------------------------------------------------------------------
 
-    async def _finished(self, job: Job, entry_id: str) -> None:
+    async def _finished(self, job: Job, entry_id: str, outcome: str) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.xack(JOBS, JOBS_GROUP, entry_id)
             pipe.xdel(JOBS, entry_id)
             pipe.hdel(STATE, entry_id)
             await pipe.execute()
-        await self.services.integrations.count(job.integration, "delivered")
+        await self.services.integrations.finished(job.integration, outcome)
 
     async def _failed(
         self,

@@ -297,3 +297,43 @@ def test_integrations_api(stack: dict, helpdesks) -> None:
 def test_queue_metrics_and_stream_is_trimmed(stack: dict) -> None:
     # Finished jobs are deleted from the stream, so its length is the backlog.
     wait_for(lambda: stack["redis"].xlen(JOBS) == 0, what="an empty job stream")
+
+
+def test_french_customer_of_an_en_es_brand_every_webhook_one_visible_outcome(stack: dict, helpdesks) -> None:
+    """The bug this pins: a brand serving en and es once blinded detection to those two, so French
+    read as English, "same language", no note at all, and health counted the job as delivered."""
+    admin = stack["admin"]
+    r = admin.put("/v1/brands/enes", json={"languages": ["en", "es"], "agent_lang": "en"})
+    assert r.status_code in (200, 201), r.text
+    desk = helpdesks["chatwoot"]
+    add_integration(admin, "cw-enes", desk, brand="enes")
+    cw = sender(stack, "chatwoot", "cw-enes")
+    sent = [
+        # French: recognised as French and translated to the agent's English (through Spanish).
+        (chatwoot_message(9601, 81, "Bonjour, je n'ai toujours pas reçu ma commande.", account=3), "81"),
+        # Short and unclear: the conversation's language (French) decides, not a guess of Polish.
+        (chatwoot_message(9602, 81, "merci!!", account=3), "81"),
+        # No letters: nothing to translate, nothing posted, counted as such.
+        (chatwoot_message(9603, 82, "👍 12345", account=3), "82"),
+        # Already in the agent's language.
+        (chatwoot_message(9604, 83, "Hello, where is my parcel? It has not arrived yet.", account=3), "83"),
+        # German: recognised, but no engine reaches English: a note says so.
+        (chatwoot_message(9605, 84, "Guten Tag, mein Paket ist noch nicht angekommen.", account=3), "84"),
+    ]
+    for payload, _ in sent:
+        assert cw.send(payload).status_code == 202
+    wait_for(
+        lambda: health(stack, "cw-enes")["delivered"] + health(stack, "cw-enes")["unchanged"] == len(sent),
+        what="every job finished",
+    )
+    first, thanks = desk.messages("81")
+    assert first.internal and "fr→en" in first.text and "received" in first.text.lower(), first.text
+    assert thanks.internal and "fr→en" in thanks.text
+    assert desk.messages("82") == [] and desk.messages("83") == []
+    [explained] = desk.messages("84")
+    assert explained.internal and "de→en" in explained.text and "not translated" in explained.text
+    h = health(stack, "cw-enes")
+    assert (h["translated"], h["explained"], h["unchanged"], h["replied"], h["held"], h["dead"]) == (2, 1, 2, 0, 0, 0)
+    # Each accepted webhook ended exactly once: posted, needing nothing, or dead.
+    assert h["accepted"] == h["delivered"] + h["unchanged"] + h["dead"] == len(sent)
+    assert h["delivered"] == h["translated"] + h["replied"] + h["explained"] + h["held"]
