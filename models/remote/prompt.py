@@ -110,7 +110,9 @@ def clean_answer(answer: str | None, source: str) -> Answer:
         text = m.group(1).strip()
         notes.append("the model wrapped the answer in a code block; it was removed")
     m = _PREAMBLE.match(text)
-    if m and not _PREAMBLE.match(source.strip()) and text[m.end() :].strip():
+    if m and not _PREAMBLE.match(source.strip()):
+        if not text[m.end() :].strip():
+            raise EngineFailure(f"the model answered with a preamble and no translation ({text[:80]!r})")
         notes.append(f"the model added a preamble ({m.group(0).strip()!r}); it was removed")
         text = text[m.end() :].strip()
     m = _NOTE.search(text)

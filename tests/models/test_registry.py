@@ -54,7 +54,8 @@ def test_first_declared_engine_wins_a_pair():
 def test_unknown_engine_kind_lists_the_valid_kinds():
     with pytest.raises(
         ConfigError,
-        match="unknown engine kind 'marian'; valid kinds: apertium, ctranslate2, deepl, fallback, libretranslate, openai, transformers",
+        match="unknown engine kind 'marian'; valid kinds: apertium, ctranslate2, deepl, fallback, libretranslate, "
+        "openai, transformers",
     ):
         parse_engine_specs({"engine": [{"name": "x", "kind": "marian"}]})
 
