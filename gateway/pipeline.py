@@ -33,6 +33,8 @@ from gateway.terminology import (
     missing_terms,
     post_edit,
 )
+from glossary.corrections import CorrectionSet, Found, both, correct
+from glossary.corrections.store import CorrectionSource
 from glossary.matcher import TermMatch
 from glossary.protect import Masked, Restored, protect, restore
 from glossary.segment import join, split_masked
@@ -94,6 +96,7 @@ class Pipeline:
         round_trip_slots: int = 4,
         memory: TranslationMemory | None = None,
         cache: TranslationCache | None = None,
+        corrections: CorrectionSource | None = None,
     ) -> None:
         self.registry = registry
         self.detector = detector
@@ -108,6 +111,8 @@ class Pipeline:
         self.round_trip = round_trip
         self.memory = memory
         self.cache = cache
+        # The engine's own corrections (glossary/corrections/), for every brand.
+        self.corrections = corrections
         # Under load the round trip (a second translation) is skipped: at most this many groups
         # translate back at once, and a group that finds every slot taken does without.
         self._round_trip_slots = threading.BoundedSemaphore(max(1, round_trip_slots))
@@ -134,7 +139,8 @@ class Pipeline:
         # Check every route before any work, so a bad pair fails the request cleanly.
         routes = {lang: self.registry.route(lang, target) for lang in groups}
         rules = await self._brand_rules(job.brand, target)
-        contexts = {lang: self._cache_context(job, lang, target, routes[lang], rules) for lang in groups}
+        fixes = {lang: await self._fixes(routes[lang], lang, target) for lang in groups}
+        contexts = {lang: self._cache_context(job, lang, target, routes[lang], rules, fixes[lang]) for lang in groups}
 
         def deliver(i: int, lang: str, result: CachedResult) -> None:
             # Request-specific parts are decided here, cached or not: detection signals, threshold.
@@ -165,7 +171,7 @@ class Pipeline:
         async def run_group(lang: str, idxs: list[int]) -> None:
             texts = [job.texts[i] for i in idxs]
             done, cacheable = await anyio.to_thread.run_sync(
-                self._translate_group, texts, lang, target, job.fmt, routes[lang], rules
+                self._translate_group, texts, lang, target, job.fmt, routes[lang], rules, fixes[lang]
             )
             results = [CachedResult(text, conf, tuple(terms), routes[lang].label) for text, conf, terms in done]
             for i, result in zip(idxs, results, strict=True):
@@ -188,7 +194,13 @@ class Pipeline:
         return done
 
     def _cache_context(
-        self, job: TranslateJob, lang: str, target: str, route: Route, rules: BrandRules
+        self,
+        job: TranslateJob,
+        lang: str,
+        target: str,
+        route: Route,
+        rules: BrandRules,
+        fixes: CorrectionSet | None = None,
     ) -> CacheContext:
         """What decides a translation besides its text (gateway/cache.py)."""
         return CacheContext(
@@ -201,8 +213,16 @@ class Pipeline:
             glossary_version=rules.compiled.version if rules.compiled else 0,
             glossary_entries=rules.compiled.entries if rules.compiled else 0,
             register=rules.register,
-            settings=f"terms={self.term_strategy};round_trip={self.round_trip}",
+            settings=f"terms={self.term_strategy};round_trip={self.round_trip}"
+            + (f";corrections={fixes.version}" if fixes else ""),
         )
+
+    async def _fixes(self, route: Route, source: str, target: str) -> CorrectionSet | None:
+        """The corrections for a direct route's engine kind and pair (none through a pivot)."""
+        if self.corrections is None or len(route.hops) != 1:
+            return None
+        engine, _ = route.hops[0]
+        return await self.corrections.compiled(str(getattr(engine, "kind", "")), source, target)
 
     async def _remembered(self, job: TranslateJob, i: int, src: _Source, target: str) -> Translation | None:
         """An editor-approved translation of this very segment, reused as is (no engine, no review)."""
@@ -279,7 +299,14 @@ class Pipeline:
         return sources
 
     def _translate_group(
-        self, texts: list[str], source: str, target: str, fmt: Format, route: Route, rules: BrandRules
+        self,
+        texts: list[str],
+        source: str,
+        target: str,
+        fmt: Format,
+        route: Route,
+        rules: BrandRules,
+        fixes: CorrectionSet | None = None,
     ) -> tuple[list[tuple[str, Confidence, list[dict]]], bool]:
         """Blocking: translate all texts of one language pair as one batch, then apply the brand's rules.
 
@@ -291,19 +318,22 @@ class Pipeline:
         only do-not-translate entries, then replaces the engine's own rendering of each term with
         the brand's; only texts where that fails are translated again with their terms masked.
         """
-        passes = self._run(texts, source, target, fmt, rules, mask_terms=self.term_strategy == "mask")
+        passes = self._run(texts, source, target, fmt, rules, mask_terms=self.term_strategy == "mask", fixes=fixes)
         if rules.compiled is not None and self.term_strategy == "post_edit":
             self._post_edit_terms(passes, source, target, rules)
             morph = self.morphologies.get(target)
             redo = [i for i, p in enumerate(passes) if missing_terms(p.text, p.found, rules.compiled, morph)]
             if redo:
-                again = self._run([texts[i] for i in redo], source, target, fmt, rules, mask_terms=True)
+                again = self._run([texts[i] for i in redo], source, target, fmt, rules, mask_terms=True, fixes=fixes)
                 for i, p in zip(redo, again, strict=True):
                     passes[i] = p
         checked = []
         for p in passes:
             with self.metrics.time("check"):
                 checked.append(check(p.text, target, rules, p.found, self.morphologies.get(target)))
+            if p.corrected:  # informational: editors see which engine corrections shaped the text
+                applied = "engine corrections applied: " + ", ".join(p.corrected)
+                checked[-1].signals.append(Signal("corrections", applied))
         outputs = [c.text for c in checked]
         with self.metrics.time("score"):
             backs = self._back_translate(outputs, source, target) if fmt == "text" else None
@@ -406,15 +436,29 @@ class Pipeline:
         return assess(findings, problems)
 
     def _run(
-        self, texts: list[str], source: str, target: str, fmt: Format, rules: BrandRules, mask_terms: bool
+        self,
+        texts: list[str],
+        source: str,
+        target: str,
+        fmt: Format,
+        rules: BrandRules,
+        mask_terms: bool,
+        fixes: CorrectionSet | None = None,
     ) -> list[_Pass]:
         found: list[list[TermMatch]] = [[] for _ in texts]
+        fixed: list[list[Found]] = [[] for _ in texts]
         # Terms in any inflected form, and masked terms put in the form their source has.
         morphologies = (self.morphologies.get(source), self.morphologies.get(target))
         with self.metrics.time("protect"):
             masked = [
-                protect(t, fmt, terms=rules.finder(source, target, f, mask_terms, *morphologies))
-                for t, f in zip(texts, found, strict=True)
+                protect(
+                    t,
+                    fmt,
+                    terms=both(
+                        rules.finder(source, target, f, mask_terms, *morphologies), fixes.finder(x) if fixes else None
+                    ),
+                )
+                for t, f, x in zip(texts, found, fixed, strict=True)
             ]
             pieces = [split_masked(m, source) for m in masked]
         flat = [s for p in pieces for s in p.sentences]
@@ -427,12 +471,14 @@ class Pipeline:
         if route is not None:
             self.metrics.segments.labels(route.label).inc(len(flat))
         out, pos = [], 0
-        for m, p, f in zip(masked, pieces, found, strict=True):
+        for m, p, f, x in zip(masked, pieces, found, fixed, strict=True):
             mine = hyps[pos : pos + len(p.sentences)]
             pos += len(p.sentences)
             with self.metrics.time("restore"):
                 restored = restore(join(p, [h.text for h in mine]), m, target)
-            out.append(_Pass(restored.text, restored, m, mine, f))
+            with self.metrics.time("corrections"):
+                done = correct(fixes, x, restored.text, morphologies[1])
+            out.append(_Pass(done.text, restored, m, mine, f, done.ids))
         return out
 
     def _post_edit_terms(self, passes: list[_Pass], source: str, target: str, rules: BrandRules) -> None:
@@ -488,6 +534,7 @@ class _Pass:
     masked: Masked
     hyps: list[Hypothesis]
     found: list[TermMatch]
+    corrected: tuple[str, ...] = ()  # ids of the engine corrections that applied
 
 
 def wrong_language(conf: Confidence) -> bool:

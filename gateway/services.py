@@ -30,6 +30,7 @@ from gateway.review import ReviewItem, ReviewStore
 from gateway.settings import Settings
 from gateway.stats import Stats
 from gateway.terminology import BrandRulesCache
+from glossary.corrections.store import CorrectionStore
 from glossary.store import TermbaseStore
 from models.config import load_engine_specs
 from models.errors import ConfigError, ModelError
@@ -58,6 +59,7 @@ class Services:
     integrations: IntegrationStore
     jobs: JobQueue
     intake: Intake
+    corrections: CorrectionStore | None = None  # the engines' own corrections, admins' changes in Redis
     first_admin_key: str | None = None
     admission: Admission | None = None  # TONEGATE_MAX_INFLIGHT; None: no limit
 
@@ -154,6 +156,7 @@ async def open_services(settings: Settings, *, bootstrap: bool = True) -> AsyncI
         if settings.integrations is not None:
             await integrations.sync_file(load_integrations(settings.integrations))
         jobs = JobQueue(redis, settings.max_queued_jobs)
+        corrections = CorrectionStore(redis)
         pipeline = Pipeline(
             registry,
             detector,
@@ -165,6 +168,7 @@ async def open_services(settings: Settings, *, bootstrap: bool = True) -> AsyncI
             round_trip=settings.round_trip,
             memory=memory,
             cache=TranslationCache(redis, settings.cache_ttl_s, metrics),
+            corrections=corrections,
         )
         services = Services(
             settings,
@@ -184,6 +188,7 @@ async def open_services(settings: Settings, *, bootstrap: bool = True) -> AsyncI
             jobs=jobs,
             intake=Intake(integrations, jobs),
         )
+        services.corrections = corrections
         services.admission = Admission(settings.max_inflight, metrics)
         if bootstrap:
             services.first_admin_key = await keys.ensure_admin()

@@ -1,0 +1,289 @@
+"""Engine corrections (glossary/corrections/) on support-fit: fit share before/after, judged blind.
+
+Split: support-fit (../shared/data/support-fit/dev.jsonl, 600 agent replies, Apertium en→es, labels
+by reviewers following its RUBRIC.md) is cut by conversation: an item is in the BUILD part when
+sha256(doc_id) mod 100 < 60, else HELD-OUT — 407 build / 193 held-out items, no conversation in
+both. Corrections were mined from and checked on the build part only; figures are on held-out.
+
+Steps:
+    python bench/corrections.py --mine            # build part: most frequent words in major error spans
+    python bench/corrections.py --translate       # held-out: gateway output without / with corrections
+    python bench/corrections.py --blind DIR       # blinded batches of every new Spanish text, for reviewers
+    python bench/corrections.py --collect DIR     # reviewers' answers + key -> bench/data/corrections/judgements.jsonl
+    python bench/corrections.py --quick           # the figures (from the stored judgements) + time added
+
+A text equal to the labelled `mt` keeps its original label; every other text, before or after,
+is judged blind (the reviewer sees the source and one Spanish text, mixed, not which system made
+it). The last line of --quick is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import hashlib
+import json
+import random
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DATA = ROOT.parent / "shared" / "data" / "support-fit" / "dev.jsonl"
+OUT = ROOT / "bench" / "data" / "corrections"
+OUTPUTS = OUT / "heldout_outputs.jsonl"
+JUDGED = OUT / "judgements.jsonl"
+BUILD_SHARE = 60
+
+
+def part(doc_id: str) -> str:
+    """'build' or 'heldout', fixed by the conversation (doc_id), never by the item."""
+    return "build" if int(hashlib.sha256(doc_id.encode()).hexdigest()[:8], 16) % 100 < BUILD_SHARE else "heldout"
+
+
+def load(which: str) -> list[dict]:
+    rows = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r for r in rows if part(r["doc_id"]) == which]
+
+
+def mine() -> None:
+    """Word n-grams of major/critical error spans in unfit BUILD items, with the sources they come from."""
+    counts: collections.Counter[str] = collections.Counter()
+    for r in load("build"):
+        if r["fit"]:
+            continue
+        seen: set[str] = set()
+        for e in r["errors"]:
+            if e["severity"] not in ("major", "critical"):
+                continue
+            toks = re.findall(r"\w+", e["span"].lower())
+            for n in (1, 2, 3):
+                for i in range(len(toks) - n + 1):
+                    gram = " ".join(toks[i : i + n])
+                    if gram not in seen:
+                        seen.add(gram)
+                        counts[gram] += 1
+    for gram, n in counts.most_common(60):
+        print(f"{n:4d}  {gram}")
+    print(json.dumps({"build_items": len(load("build")), "candidates": len(counts)}))
+
+
+def pipelines():
+    """The gateway's pipeline over real Apertium, without and with the shipped corrections."""
+    from gateway.pipeline import Pipeline
+    from gateway.services import load_registry
+    from gateway.settings import Settings
+    from glossary.corrections.store import ShippedCorrections
+    from models.morphology import ApertiumMorphology
+
+    registry = load_registry(Settings())
+    morph = {"es": ApertiumMorphology("es")}
+    plain = Pipeline(registry, None, None, 0.6, morphologies=morph, round_trip=False)  # type: ignore[arg-type]
+    fixed = Pipeline(  # type: ignore[arg-type]
+        registry, None, None, 0.6, morphologies=morph, round_trip=False, corrections=ShippedCorrections()
+    )
+    return registry, morph, plain, fixed
+
+
+def _run(pipeline, texts: list[str]):
+    import anyio
+
+    from gateway.pipeline import TranslateJob
+
+    async def go():
+        return await pipeline.translate(TranslateJob(tuple(texts), "es", "en"))
+
+    return anyio.run(go)
+
+
+def translate() -> None:
+    rows = load("heldout")
+    registry, morph, plain, fixed = pipelines()
+    try:
+        # One message at a time, as the helpdesk sends them.
+        before = [_run(plain, [r["source"]])[0] for r in rows]
+        after = [_run(fixed, [r["source"]])[0] for r in rows]
+    finally:
+        registry.close()
+        for m in morph.values():
+            m.close()
+    OUT.mkdir(parents=True, exist_ok=True)
+    with OUTPUTS.open("w", encoding="utf-8") as f:
+        for r, b, a in zip(rows, before, after, strict=True):
+            applied = next((s.detail for s in a.confidence.signals if s.name == "corrections"), "")
+            ids = applied.split(": ", 1)[1].split(", ") if applied else []
+            rec = {
+                "id": r["id"],
+                "before": b.text,
+                "after": a.text,
+                "corrections": ids,
+                "confidence_before": b.confidence.value,
+                "confidence_after": a.confidence.value,
+            }
+            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    changed = sum(b.text != a.text for b, a in zip(before, after, strict=True))
+    print(json.dumps({"heldout": len(rows), "changed": changed, "outputs": str(OUTPUTS.relative_to(ROOT))}))
+
+
+def _outputs() -> list[dict]:
+    return [json.loads(line) for line in OUTPUTS.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def blind(folder: Path, batches: int = 3) -> None:
+    """Every held-out Spanish text that differs from the labelled `mt`, shuffled, under opaque ids."""
+    rows = {r["id"]: r for r in load("heldout")}
+    todo: dict[tuple[str, str], str] = {}
+    for o in _outputs():
+        mt = rows[o["id"]]["mt"]
+        for text in (o["before"], o["after"]):
+            if text != mt:
+                todo[(o["id"], text)] = o["id"]
+    items = sorted(todo)
+    rng = random.Random(16)
+    rng.shuffle(items)
+    folder.mkdir(parents=True, exist_ok=True)
+    key = {}
+    for n in range(batches):
+        with (folder / f"batch_{n + 1}.jsonl").open("w", encoding="utf-8") as f:
+            for k, (item_id, text) in enumerate(items[n::batches]):
+                opaque = f"b{n + 1}-{k:03d}"
+                key[opaque] = {"id": item_id, "spanish": text}
+                f.write(
+                    json.dumps({"id": opaque, "source": rows[item_id]["source"], "spanish": text}, ensure_ascii=False)
+                    + "\n"
+                )
+    (folder / "key_private.json").write_text(json.dumps(key, ensure_ascii=False, indent=1), encoding="utf-8")
+    (folder / "README.md").write_text(_BLIND_README.format(n=len(items), batches=batches), encoding="utf-8")
+    print(json.dumps({"texts": len(items), "batches": batches, "folder": str(folder)}))
+
+
+_BLIND_README = """# Blind review for issue 16 (engine corrections)
+
+{n} Spanish translations of English support replies, in {batches} batches (batch_N.jsonl: id, source,
+spanish). Give each reviewer ONLY ../shared/data/support-fit/RUBRIC.md and one batch; do not show
+key_private.json (it says which system made which text) and do not say that systems are compared.
+
+Each reviewer writes answers_N.jsonl in this folder: one JSON object per line, as RUBRIC.md asks
+({{"id", "severity", "fit", "errors", "note"}}), with the batch's ids. Then, in /work/main:
+
+    .venv/bin/python bench/corrections.py --collect /work/notes/blind16
+    .venv/bin/python bench/corrections.py --quick
+"""
+
+
+def collect(folder: Path) -> None:
+    """Reviewers' answers (answers_*.jsonl, one object per line with the opaque id) + key → judgements."""
+    key = json.loads((folder / "key_private.json").read_text(encoding="utf-8"))
+    out = []
+    for path in sorted(folder.glob("answers_*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            a = json.loads(line)
+            k = key[a["id"]]
+            out.append(
+                {
+                    "id": k["id"],
+                    "spanish": k["spanish"],
+                    "fit": bool(a["fit"]),
+                    "severity": a.get("severity"),
+                    "errors": a.get("errors", []),
+                    "note": a.get("note", ""),
+                    "reviewer": path.stem,
+                }
+            )
+    OUT.mkdir(parents=True, exist_ok=True)
+    JUDGED.write_text("".join(json.dumps(j, ensure_ascii=False) + "\n" for j in out), encoding="utf-8")
+    print(json.dumps({"judgements": len(out), "of": len(key), "file": str(JUDGED.relative_to(ROOT))}))
+
+
+def figures() -> dict:
+    """Fit share before/after on held-out from the labels and the stored blind judgements."""
+    rows = {r["id"]: r for r in load("heldout")}
+    judged: dict[tuple[str, str], bool] = {}
+    if JUDGED.is_file():
+        for line in JUDGED.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                j = json.loads(line)
+                judged[(j["id"], j["spanish"])] = j["fit"]
+
+    def fit(item_id: str, text: str) -> bool | None:
+        if text == rows[item_id]["mt"]:
+            return bool(rows[item_id]["fit"])
+        return judged.get((item_id, text))
+
+    outs = _outputs()
+    pairs = [(fit(o["id"], o["before"]), fit(o["id"], o["after"])) for o in outs]
+    known = [(b, a) for b, a in pairs if b is not None and a is not None]
+    applied = sum(len(o["corrections"]) for o in outs)
+    return {
+        "heldout": len(outs),
+        "judged_pairs": len(known),
+        "unjudged": len(pairs) - len(known),
+        "fit_before": round(sum(b for b, _ in known) / len(known), 3) if known else None,
+        "fit_after": round(sum(a for _, a in known) / len(known), 3) if known else None,
+        "fit_to_unfit": sum(1 for b, a in known if b and not a),
+        "unfit_to_fit": sum(1 for b, a in known if a and not b),
+        "replies_changed": sum(o["before"] != o["after"] for o in outs),
+        "corrections_per_100": round(100 * applied / len(outs), 1) if outs else 0.0,
+        "confidence_before": round(statistics.mean(o["confidence_before"] for o in outs), 3) if outs else None,
+        "confidence_after": round(statistics.mean(o["confidence_after"] for o in outs), 3) if outs else None,
+    }
+
+
+def timing(rounds: int) -> dict:
+    """Time per message through the pipeline, without and with corrections, alternating rounds."""
+    texts = [r["source"] for r in load("heldout")]
+    registry, morph, plain, fixed = pipelines()
+    per = {"plain": [], "fixed": []}
+    try:
+        _run(fixed, texts[:20])  # warm the pipelines and the morphology
+        _run(plain, texts[:20])
+        for n in range(rounds):
+            order = [("plain", plain), ("fixed", fixed)] if n % 2 == 0 else [("fixed", fixed), ("plain", plain)]
+            for name, p in order:
+                for t in texts:
+                    start = time.perf_counter()
+                    _run(p, [t])
+                    per[name].append(time.perf_counter() - start)
+    finally:
+        registry.close()
+        for m in morph.values():
+            m.close()
+    p50 = {k: statistics.median(v) * 1000 for k, v in per.items()}
+    return {
+        "ms_per_message_plain": round(p50["plain"], 2),
+        "ms_per_message_fixed": round(p50["fixed"], 2),
+        "ms_added": round(p50["fixed"] - p50["plain"], 2),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--mine", action="store_true")
+    ap.add_argument("--translate", action="store_true")
+    ap.add_argument("--blind", type=Path)
+    ap.add_argument("--collect", type=Path)
+    ap.add_argument("--quick", action="store_true", help="figures from stored judgements + 1 timing round")
+    ap.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args()
+    if args.mine:
+        mine()
+    elif args.translate:
+        translate()
+    elif args.blind:
+        blind(args.blind)
+    elif args.collect:
+        collect(args.collect)
+    else:
+        result = figures()
+        result.update(timing(1 if args.quick else args.rounds))
+        print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
