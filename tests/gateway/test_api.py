@@ -270,3 +270,21 @@ def test_metrics_count_translations_and_time_stages(client, anon):
     assert 'tonegate_translations_total{band="best",engine="apertium:en-es",source="en",target="es"}' in body
     for stage in ("detect", "protect", "translate", "restore", "check", "score"):
         assert f'tonegate_stage_seconds_count{{stage="{stage}"}}' in body
+
+
+def test_output_in_the_wrong_language_needs_review_whatever_the_threshold(client, admin):
+    assert admin.put("/v1/brands/lenient-api", json={"review_below": 0.0}).status_code in (200, 201)
+    # Told the text is English, Apertium en→es leaves French as it is: the output reads as English
+    # or French, not Spanish, and is flagged although the brand reviews nothing by score.
+    r = client.post(
+        "/v1/translate",
+        json={
+            "text": "Bonjour, je n'ai pas reçu ma commande.",
+            "source_lang": "en",
+            "target_lang": "es",
+            "brand": "lenient-api",
+        },
+    )
+    [t] = r.json()["translations"]
+    assert "wrong_language" in {s["name"] for s in t["signals"]}
+    assert t["needs_review"] is True

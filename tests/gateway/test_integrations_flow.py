@@ -337,3 +337,27 @@ def test_french_customer_of_an_en_es_brand_every_webhook_one_visible_outcome(sta
     # Each accepted webhook ended exactly once: posted, needing nothing, or dead.
     assert h["accepted"] == h["delivered"] + h["unchanged"] + h["dead"] == len(sent)
     assert h["delivered"] == h["translated"] + h["replied"] + h["explained"] + h["held"]
+
+
+def test_a_reply_whose_translation_reads_as_the_wrong_language_is_held_whatever_the_threshold(
+    stack: dict, helpdesks
+) -> None:
+    admin = stack["admin"]
+    # A brand that would send every outbound reply unreviewed: its threshold is 0.
+    r = admin.put("/v1/brands/lenient", json={"agent_lang": "en", "review_below": 0.0})
+    assert r.status_code in (200, 201), r.text
+    desk = helpdesks["chatwoot"]
+    add_integration(admin, "cw-lenient", desk, brand="lenient")
+    cw = sender(stack, "chatwoot", "cw-lenient")
+    assert cw.send(chatwoot_message(9701, 91, SPANISH, account=4)).status_code == 202
+    wait_for(lambda: desk.messages("91"), what="the inbound note")
+    # The agent pasted French into an English reply: Apertium en→es leaves it French.
+    paste = chatwoot_message(
+        9702, 91, "/tr Bonjour, je n'ai pas encore reçu votre paiement.", customer=False, private=True, account=4
+    )
+    assert cw.send(paste).status_code == 202
+    wait_for(lambda: health(stack, "cw-lenient")["held"] == 1, what="the reply held for review")
+    assert not any(not m.internal for m in desk.messages("91"))  # nothing reached the customer
+    items = admin.get("/v1/review", params={"brand": "lenient"}).json()["items"]
+    [item] = [i for i in items if i["conversation_id"] == "cw-lenient/4:91"]
+    assert "wrong_language" in {s["name"] for s in item["signals"]}
