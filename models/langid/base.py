@@ -107,7 +107,9 @@ class ScoringDetector(ABC):
         self, texts: Sequence[str], candidates: Collection[str] | None = None, prefer: Collection[str] | None = None
     ) -> list[Detection]:
         langs = self.default_languages if candidates is None else self._check(candidates)
-        preferred = self._check(prefer) if prefer else frozenset()
+        # A hint, not a demand: a brand language this backend cannot identify is simply not weighed.
+        preferred = frozenset(normalize(code) for code in ([prefer] if isinstance(prefer, str) else prefer or ()))
+        preferred &= self.supported
         if candidates is None:
             langs = langs | preferred  # a brand language outside the defaults still counts
         else:

@@ -107,6 +107,9 @@ def test_brand_languages_weigh_in_without_blinding(lingua: LanguageDetector) -> 
     # A preferred language outside the default set is still a candidate.
     (eu,) = lingua.detect(["Kaixo, nire eskaera ez da iritsi oraindik"], prefer=["eu"])
     assert eu.lang == "eu"
+    # One it cannot identify at all (Galician has no lingua model) is no error, just no weight.
+    (gl,) = lingua.detect(["Bonjour, je n'ai pas reçu ma commande"], prefer=["gl", "es"])
+    assert gl.lang == "fr"
 
 
 def test_strong_single_word_is_decided(lingua: LanguageDetector) -> None:
