@@ -227,14 +227,17 @@ class CompiledTermbase:
         found = _scan(automaton, text, applies)
         if morphology is None:
             return found
-        terms = [
-            t
-            for t in self._terms
-            if t.kind == "term"
-            and t.source_lang == source_lang
-            and t.target_lang == target_lang
-            and not t.case_sensitive
-        ]
+
+        def terms() -> list[Term]:
+            return [
+                t
+                for t in self._terms
+                if t.kind == "term"
+                and t.source_lang == source_lang
+                and t.target_lang == target_lang
+                and not t.case_sensitive
+            ]
+
         return self._with_inflected(
             found, text, ("term", source_lang, target_lang), terms, morphology, target_morphology
         )
@@ -247,7 +250,10 @@ class CompiledTermbase:
         found = _scan(self._forbidden.get(target_lang), text, lambda term: True)
         if morphology is None:
             return found
-        terms = [t for t in self._terms if t.kind == "forbidden" and t.target_lang == target_lang]
+
+        def terms() -> list[Term]:
+            return [t for t in self._terms if t.kind == "forbidden" and t.target_lang == target_lang]
+
         return self._with_inflected(found, text, ("forbidden", target_lang), terms, morphology, None)
 
     def _with_inflected(
@@ -255,14 +261,13 @@ class CompiledTermbase:
         found: list[TermMatch],
         text: str,
         family: tuple,
-        terms: list[Term],
+        terms: Callable[[], list[Term]],
         morphology: Morphology,
         target: Morphology | None,
     ) -> list[TermMatch]:
-        if not terms:
-            return found
+        """`found` plus the family's entries in other inflected forms; the index is built on first use."""
         key = (*family, morphology.lang, target.lang if target else None)
-        index = self._inflection.get(key, lambda: InflectionIndex(terms, morphology, target))
+        index = self._inflection.get(key, lambda: InflectionIndex(terms(), morphology, target))
         more = index.find(text, [(m.start, m.end) for m in found])
         if not more:
             return found
