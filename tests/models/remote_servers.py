@@ -48,17 +48,21 @@ WORDS_ES = {
 _TOKEN = re.compile(r"⟦\d+⟧|<[^>]+>|\w+|[^\w\s]|\s+")
 
 
-def toy_translate(text: str, formal: bool = False, glossary: dict[str, str] | None = None) -> str:
-    """Word for word into Spanish; placeholders, tags and unknown words stay as they are."""
+WORDS_EN = {es: en for en, es in WORDS_ES.items() if " " not in es}
+
+
+def toy_translate(text: str, formal: bool = False, glossary: dict[str, str] | None = None, target: str = "es") -> str:
+    """Word for word (English → Spanish, or back with target "en"); placeholders, tags and unknown words stay."""
     for src, tgt in (glossary or {}).items():
         text = re.sub(rf"\b{re.escape(src)}\b", tgt, text, flags=re.I)
+    words = WORDS_EN if target == "en" else WORDS_ES
     out = []
     for tok in _TOKEN.findall(text):
         low = tok.lower()
         if low == "your" and formal:
             word = "su"
         else:
-            word = WORDS_ES.get(low, tok)
+            word = words.get(low, tok)
         out.append(word.capitalize() if tok[:1].isupper() and word != tok else word)
     return "".join(out)
 
@@ -169,8 +173,12 @@ class FakeLLMServer(_Server):
                 return 404, {"object": "error", "message": f"The model `{body.get('model')}` does not exist."}, {}
             user = body["messages"][-1]["content"]
             system = body["messages"][0]["content"] if body["messages"][0]["role"] == "system" else ""
+            # A well-behaved model: it follows the register and the term pairs it was given.
             formal = "formally" in system
-            text = reply.content if reply.content is not None else toy_translate(user, formal)
+            terms = dict(re.findall(r'"([^"]+)" → "([^"]+)"', system))
+            into = re.search(r"into [^(]*\((\w+)\)", system)
+            target = into.group(1) if into else "es"
+            text = reply.content if reply.content is not None else toy_translate(user, formal, terms, target)
             if reply.transform:
                 text = reply.transform(text)
             message = {"role": "assistant", "content": text}
@@ -239,12 +247,10 @@ class FakeDeepLServer(_Server):
                     return 404, {"message": "Glossary not found"}, {}
                 glossary = self.glossaries[body["glossary_id"]]["parsed"]
             formal = body.get("formality") in ("more", "prefer_more")
+            target = body["target_lang"][:2].lower()
+            source = body.get("source_lang") or "EN"
             out = [
-                {
-                    "detected_source_language": (body.get("source_lang") or "EN"),
-                    "text": toy_translate(t, formal, glossary),
-                }
-                for t in texts
+                {"detected_source_language": source, "text": toy_translate(t, formal, glossary, target)} for t in texts
             ]
             return 200, {"translations": out}, {}
         return 404, {"message": "Not found"}, {}
