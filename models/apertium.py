@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import queue
 import re
 import shlex
@@ -147,8 +148,8 @@ def decode_segment(stream: str) -> Decoded:
     return Decoded(text=text, marks=marks, words=len(_WORD.findall(_PLACEHOLDER.sub(" ", text))))
 
 
-class _Pipeline:
-    """One running chain of Apertium processes for one mode; not thread-safe (the pool lends it)."""
+class _Chain:
+    """Running processes piped one into the next, spoken to with the null-flush protocol."""
 
     def __init__(self, commands: list[list[str]], timeout_s: float) -> None:
         self.timeout_s = timeout_s
@@ -168,10 +169,10 @@ class _Pipeline:
     def alive(self) -> bool:
         return all(p.poll() is None for p in self.procs)
 
-    def run(self, segments: Sequence[str]) -> list[str]:
+    def run(self, encoded: Sequence[str]) -> list[str]:
         stdin, stdout = self.procs[0].stdin, self.procs[-1].stdout
         assert stdin is not None and stdout is not None
-        return exchange(stdin, stdout, [encode_segment(s) for s in segments], self.timeout_s, "Apertium")
+        return exchange(stdin, stdout, encoded, self.timeout_s, "Apertium")
 
     def close(self) -> None:
         for p in self.procs:
@@ -186,6 +187,170 @@ class _Pipeline:
                 log.warning("apertium stage %s did not exit", p.args)
             if p.stdout:
                 p.stdout.close()
+
+
+def split_tagger(commands: list[list[str]]) -> tuple[list[list[str]], list[str], list[list[str]]] | None:
+    """(stages before, the HMM tagger, stages after), or None when the mode has no apertium-tagger."""
+    for i, argv in enumerate(commands):
+        if re.match(r"^([^ ]*/)?apertium-tagger$", argv[0]) and i > 0:
+            return commands[:i], argv, commands[i + 1 :]
+    return None
+
+
+class _Taggers:
+    """`apertium-tagger` processes that are thrown away once they have met an unknown ambiguity class.
+
+    Apertium 3.8's HMM tagger is not stateless: an ambiguity class it was not trained on ("a lot
+    of" = adj / det.qnt) changes how it tags words it meets later, for the rest of the process's
+    life ("I will be in touch shprtly" comes out "tocar" instead of "tacto" once it has seen "a
+    lot of"). A long-lived tagger therefore made a text's translation depend on every text
+    translated before it — on batch composition, and on whether the translation cache was on.
+
+    So the tagger runs apart from the rest of the chain, one segment per exchange, with `-d`: it
+    reports each unknown class on stderr as it meets it, and a tagger that reported one is
+    retired after that segment. Every segment is thus tagged by a process that has seen only
+    what it was trained on, which tags exactly as a fresh one. Replacements are started ahead in
+    a background thread, so retiring one costs no wait."""
+
+    def __init__(self, argv: list[str], timeout_s: float, ahead: int = 2) -> None:
+        self.argv = [argv[0], "-d", *argv[1:]] if "-d" not in argv else argv
+        self.timeout_s = timeout_s
+        self.retired = 0
+        self._current: subprocess.Popen[bytes] | None = None
+        self._ready: queue.Queue[subprocess.Popen[bytes] | BaseException] = queue.Queue(maxsize=max(1, ahead))
+        self._closed = threading.Event()
+        self._spawner = threading.Thread(target=self._spawn, name="apertium-tagger-spawner", daemon=True)
+        self._spawner.start()
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        try:
+            proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot start Apertium stage {self.argv[0]!r}: {exc}; is the package installed?"
+            ) from exc
+        assert proc.stderr is not None
+        os.set_blocking(proc.stderr.fileno(), False)
+        return proc
+
+    def _spawn(self) -> None:
+        while not self._closed.is_set():
+            try:
+                item: subprocess.Popen[bytes] | BaseException = self._start()
+            except BaseException as exc:  # handed to the caller, who raises it
+                item = exc
+            while not self._closed.is_set():
+                try:
+                    self._ready.put(item, timeout=0.5)
+                    break
+                except queue.Full:
+                    continue
+            else:
+                if isinstance(item, subprocess.Popen):
+                    _stop(item)
+
+    def _take(self) -> subprocess.Popen[bytes]:
+        if self._current is None or self._current.poll() is not None:
+            if self._current is not None:
+                _stop(self._current)
+            try:
+                item = self._ready.get(timeout=self.timeout_s)
+            except queue.Empty:
+                raise EngineFailure(f"no apertium-tagger started within {self.timeout_s:.0f} s") from None
+            if isinstance(item, BaseException):
+                raise item
+            self._current = item
+        return self._current
+
+    def tag(self, analysed: Sequence[str]) -> list[str]:
+        out = []
+        for text in analysed:
+            proc = self._take()
+            assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+            try:
+                [tagged] = exchange(proc.stdin, proc.stdout, [text], self.timeout_s, "apertium-tagger")
+            except EngineFailure:
+                self._retire()
+                raise
+            out.append(tagged)
+            try:
+                warned = os.read(proc.stderr.fileno(), 1 << 16)
+            except BlockingIOError:
+                warned = b""
+            if warned:  # it met a class it was not trained on: its later answers may differ
+                self._retire()
+        return out
+
+    def _retire(self) -> None:
+        proc, self._current = self._current, None
+        if proc is not None:
+            self.retired += 1
+            _stop(proc)
+
+    def close(self) -> None:
+        self._closed.set()
+        self._retire()
+        self._spawner.join(timeout=5)
+        while True:
+            try:
+                item = self._ready.get_nowait()
+            except queue.Empty:
+                return
+            if isinstance(item, subprocess.Popen):
+                _stop(item)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    for f in (proc.stdin, proc.stdout, proc.stderr):
+        if f is not None:
+            f.close()
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+
+
+class _Pipeline:
+    """One running translation chain for one mode; not thread-safe (the pool lends it).
+
+    Where the mode has an HMM tagger, the chain is cut around it: the stages before and after run
+    long-lived, the tagger apart (see _Taggers), so a segment's
+    translation never depends on what the pipeline translated before."""
+
+    def __init__(self, commands: list[list[str]], timeout_s: float) -> None:
+        parts = split_tagger(commands)
+        self.head = _Chain(parts[0] if parts else commands, timeout_s)
+        self.taggers: _Taggers | None = None
+        self.tail: _Chain | None = None
+        if parts:
+            try:
+                self.taggers = _Taggers(parts[1], timeout_s)
+                self.tail = _Chain(parts[2], timeout_s) if parts[2] else None
+            except BaseException:
+                self.close()
+                raise
+
+    @property
+    def procs(self) -> list[subprocess.Popen[bytes]]:
+        """The long-lived stages, in order (the tagger's processes come and go)."""
+        return self.head.procs + (self.tail.procs if self.tail else [])
+
+    def alive(self) -> bool:
+        return self.head.alive() and (self.tail is None or self.tail.alive())
+
+    def run(self, segments: Sequence[str]) -> list[str]:
+        out = self.head.run([encode_segment(s) for s in segments])
+        if self.taggers is not None:
+            out = self.taggers.tag(out)
+            if self.tail is not None:
+                out = self.tail.run(out)
+        return out
+
+    def close(self) -> None:
+        self.head.close()
+        if self.taggers is not None:
+            self.taggers.close()
+        if self.tail is not None:
+            self.tail.close()
 
 
 class _PipelinePool:
