@@ -103,12 +103,22 @@ def error_body(type_: str, message: str) -> dict:
     return {"error": {"type": type_, "message": message}}
 
 
+# Pydantic puts these before the message of a ValueError / assert in a validator: library words, not ours.
+_LIBRARY_PREFIXES = ("Value error, ", "Assertion failed, ")
+
+
+def plain_message(msg: object) -> str:
+    """A validation message without pydantic's prefix ("Value error, too long" → "too long")."""
+    text = str(msg)
+    for prefix in _LIBRARY_PREFIXES:
+        text = text.removeprefix(prefix)
+    return text
+
+
 def problems(errors: Iterable[Mapping[str, Any]], root: str = "body") -> str:
     """Pydantic's errors as one line a person can act on: `field.path: what is wrong; …`
     (`root` names the whole object where an error belongs to no field)."""
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or root}: {str(e['msg']).removeprefix('Value error, ')}" for e in errors
-    )
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or root}: {plain_message(e['msg'])}" for e in errors)
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -118,7 +128,7 @@ def _validation_message(exc: RequestValidationError) -> str:
         where = ".".join(loc) or "body"
         if err.get("type") == "json_invalid":
             return "the request body is not valid JSON: " + str(err.get("ctx", {}).get("error", "parse error"))
-        parts.append(f"{where}: {err.get('msg')}")
+        parts.append(f"{where}: {plain_message(err.get('msg'))}")
     return "; ".join(parts) or "invalid request"
 
 

@@ -5,6 +5,12 @@ source, target, case_sensitive, note`, and optionally `variants` (pipe-separated
 without a `kind` column — a header `source,target`, or two columns and no header at all, as DeepL
 glossaries are — holds `term` entries for the languages given as parameters.
 
+Tables come as people have them: comma, semicolon (Excel's CSV where the decimal mark is a comma)
+or tab, found from the header (or from the rows of a headerless file); Excel's `sep=;` first line;
+a UTF-8 or UTF-16 byte-order mark; quoted fields with line breaks; CRLF or CR line ends; empty
+columns Excel adds at the right of the header and rows, and rows that stop before their empty
+optional cells; TRUE/FALSE in Excel's languages.
+
 TBX (ISO 30042): TBX-Basic v2 (`<martif>`, `<termEntry>`, `<langSet>`, `<tig>`/`<ntig>`) and the
 TBX v3 DCA style (`<tbx>`, `<conceptEntry>`, `<langSec>`, `<termSec>`). A concept becomes entries so:
 
@@ -94,6 +100,80 @@ def _validate(rows: Iterable[_Row], errors: list[tuple[int, str]]) -> list[Term]
 # ---------------------------------------------------------------- CSV / TSV
 
 
+DELIMITERS = (",", ";", "\t")
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+# Excel writes (and reads) a first line "sep=;" naming the delimiter; some tools quote it.
+_SEP_LINE = re.compile(r'\A"?sep=(.)"?[,;\t]*(?:\r\n|\n|\r|\Z)', re.IGNORECASE)
+_REQUIRED_CELLS = frozenset({"kind", "source", "target"})
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def decode_table(raw: bytes) -> str:
+    """The text of a table file: UTF-8 (with or without a byte-order mark) or UTF-16 with one, as
+    Excel's "Unicode text" export is. ImportFailed names the line of the first byte that is neither."""
+    if raw.startswith(_UTF16_BOMS):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise _fail(1, "the file starts as UTF-16 text but is not: save it again as CSV UTF-8") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise _fail(
+            line,
+            f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as UTF-8 (Excel: Save As → CSV UTF-8)",
+        ) from None
+
+
+def _sep_line(text: str) -> tuple[str | None, str]:
+    """Excel's `sep=X` first line: the delimiter it names, and the text with that line left empty
+    (so line numbers stay those of the file)."""
+    m = _SEP_LINE.match(text)
+    if not m:
+        return None, text
+    return m.group(1), "\n" + text[m.end() :]
+
+
+def _trimmed(cells: list[str]) -> list[str]:
+    """Cells without the empty ones Excel leaves at the right."""
+    end = len(cells)
+    while end and not cells[end - 1].strip():
+        end -= 1
+    return cells[:end]
+
+
+def sniff_delimiter(text: str, default: str = ",") -> str:
+    """Comma, semicolon or tab: the one that splits the first row into the most known column
+    names; without a header, the one that splits the first rows into the same number (2 or more)
+    of cells; else `default`."""
+    sample = "\n".join(text.splitlines()[:50])
+
+    def rows(d: str) -> list[list[str]]:
+        reader = csv.reader(io.StringIO(sample, newline=""), delimiter=d)
+        out = []
+        try:
+            for cells in reader:
+                if any(c.strip() for c in cells):
+                    out.append(_trimmed(cells))
+                if len(out) >= 10:
+                    break
+        except csv.Error:
+            pass
+        return out
+
+    parsed = {d: rows(d) for d in DELIMITERS}
+    known = {d: sum(_column_name(c) in COLUMNS for c in r[0]) if r else 0 for d, r in parsed.items()}
+    best = max(DELIMITERS, key=lambda d: (known[d], d == default))
+    if known[best] >= 2 or (known[best] == 1 and len(parsed[best][0]) == 1):
+        return best
+    widths = {d: {len(r) for r in parsed[d]} for d in DELIMITERS}
+    steady = [d for d in DELIMITERS if len(widths[d]) == 1 and min(widths[d]) >= 2]
+    if default in steady or not steady:
+        return default
+    return min(steady, key=lambda d: (min(widths[d]) != 2, DELIMITERS.index(d)))
+
+
 def _records(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
     """Non-empty records with the line each starts on (header = line 1)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -116,9 +196,13 @@ def _column_name(cell: str) -> str:
 
 def _header(line: int, cells: list[str]) -> list[str]:
     """The column names of a header row, or ImportFailed saying what is wrong with them."""
+    cells = _trimmed(cells)
     names = [_column_name(c) for c in cells]
-    unknown = [c for c, n in zip(cells, names, strict=True) if n not in COLUMNS]
+    unknown = [c for c, n in zip(cells, names, strict=True) if n not in COLUMNS and n]
     problems = []
+    blank = [str(k + 1) for k, n in enumerate(names) if not n]
+    if blank:
+        problems.append(f"column(s) {', '.join(blank)} have no name in the header")
     if unknown:
         problems.append(f"unknown column(s) {', '.join(map(repr, unknown))}: expected {', '.join(COLUMNS)}")
     repeated = sorted(n for n, k in Counter(names).items() if k > 1 and n in COLUMNS)
@@ -155,10 +239,23 @@ def _defaults(line: int, columns: Sequence[str], source_lang: str | None, target
 
 
 def parse_table(
-    text: str, delimiter: str, *, source_lang: str | None = None, target_lang: str | None = None
+    text: str,
+    delimiter: str | None = None,
+    *,
+    source_lang: str | None = None,
+    target_lang: str | None = None,
+    default: str = ",",
 ) -> list[Term]:
-    """Entries of a CSV (delimiter ",") or TSV ("\\t") file; ImportFailed lists every wrong line."""
+    """Entries of a table file; ImportFailed lists every wrong line.
+
+    `delimiter` None: Excel's `sep=` line says, else sniff comma, semicolon or tab (`default` when
+    the file cannot tell)."""
     text = text.removeprefix("\ufeff")
+    named, text = _sep_line(text)
+    if named is not None and named not in DELIMITERS:
+        raise _fail(1, f"sep={named!r}: the delimiter must be a comma, a semicolon or a tab")
+    if delimiter is None:
+        delimiter = named or sniff_delimiter(text, default)
     records = _records(text, delimiter)
     if not records:
         raise _fail(1, f"the file is empty: expected a header row {','.join(COLUMNS[:7])}")
@@ -169,12 +266,20 @@ def parse_table(
         columns, body = list(TWO_COLUMNS), records
     else:
         expected = ", ".join(COLUMNS)
-        raise _fail(first_line, f"no header row: name the columns ({expected}), or give two columns: source,target")
+        raise _fail(
+            first_line,
+            f"no header row: name the columns ({expected}), or give two columns: source,target"
+            f" (read as {_DELIMITER_NAMES.get(delimiter, repr(delimiter))}-separated)",
+        )
     fill = _defaults(first_line, columns, source_lang, target_lang)
     errors: list[tuple[int, str]] = []
 
     def rows() -> Iterator[_Row]:
         for line, cells in body:
+            if len(cells) > len(columns) and not any(c.strip() for c in cells[len(columns) :]):
+                cells = cells[: len(columns)]  # empty cells Excel adds at the right
+            if len(cells) < len(columns) and not _REQUIRED_CELLS & set(columns[len(cells) :]):
+                cells = cells + [""] * (len(columns) - len(cells))  # a row that stops before empty optional cells
             if len(cells) != len(columns):
                 errors.append((line, f"expected {len(columns)} columns ({', '.join(columns)}), found {len(cells)}"))
                 continue

@@ -113,9 +113,19 @@ class TermbaseStore:
         return int(raw) if raw else 0
 
     async def apply(
-        self, brand: str, edit: Callable[[tuple[Term, ...]], Sequence[Term]], *, who: str, action: str, detail: str = ""
+        self,
+        brand: str,
+        edit: Callable[[tuple[Term, ...]], Sequence[Term]],
+        *,
+        who: str,
+        action: str,
+        detail: str = "",
+        keep_if_unchanged: bool = False,
     ) -> tuple[Termbase, Change]:
-        """Run `edit` on the current entries and store the result as a new version, atomically."""
+        """Run `edit` on the current entries and store the result as a new version, atomically.
+
+        `keep_if_unchanged`: when the edit changes no entry, store nothing and keep the version
+        (the change returned holds the current version and no entries)."""
         key = _PREFIX + brand
         for _ in range(_MAX_ATTEMPTS):
             async with self.redis.pipeline(transaction=True) as pipe:
@@ -137,6 +147,9 @@ class TermbaseStore:
                             f" with id {first.id}"
                         )
                     added, removed, changed = diff(current.terms, after)
+                    if keep_if_unchanged and not (added or removed or changed):
+                        await pipe.reset()
+                        return current, Change(current.version, who, time.time(), action, detail="no change")
                     version = current.version + 1
                     change = Change(
                         version, who, time.time(), action, tuple(added), tuple(removed), tuple(changed), detail
@@ -162,7 +175,7 @@ class TermbaseStore:
                 raise TermNotFound(term.id)
             return [term if t.id == term.id else t for t in terms]
 
-        return await self.apply(brand, edit, who=who, action="update")
+        return await self.apply(brand, edit, who=who, action="update", keep_if_unchanged=True)
 
     async def delete(self, brand: str, term_id: str, who: str) -> tuple[Termbase, Change]:
         def edit(terms: tuple[Term, ...]) -> list[Term]:
@@ -173,19 +186,25 @@ class TermbaseStore:
         return await self.apply(brand, edit, who=who, action="delete")
 
     async def import_terms(self, brand: str, new: Sequence[Term], mode: str, who: str) -> tuple[Termbase, Change]:
-        """`replace` swaps the whole termbase; `merge` adds new entries and updates those with the same key."""
+        """`replace` swaps the whole termbase; `merge` adds new entries and updates those with the same key.
+
+        An entry with the key of an existing one keeps that entry's id, so its history follows it
+        across imports, and importing an unchanged file stores nothing (the version stays)."""
 
         def edit(terms: tuple[Term, ...]) -> list[Term]:
-            if mode == "replace":
-                return list(new)
-            by_key = {t.key: t for t in terms}
+            old_by_key = {t.key: t for t in terms}
+            by_key = {} if mode == "replace" else dict(old_by_key)
+            file_ids = {t.id for t in new}
             for t in new:
-                old = by_key.get(t.key)
-                # Keep the existing id, so an entry's history follows it across imports.
-                by_key[t.key] = t if old is None else Term(**{**t.to_dict(), "id": old.id, "variants": t.variants})
+                old = old_by_key.get(t.key)
+                # An id another entry of the file holds stays with that entry.
+                keep = old is not None and (old.id == t.id or old.id not in file_ids)
+                by_key[t.key] = Term(**{**t.to_dict(), "id": old.id, "variants": t.variants}) if keep else t
             return list(by_key.values())
 
-        return await self.apply(brand, edit, who=who, action=f"import-{mode}", detail=f"{len(new)} entries")
+        return await self.apply(
+            brand, edit, who=who, action=f"import-{mode}", detail=f"{len(new)} entries", keep_if_unchanged=True
+        )
 
     async def changes(self, brand: str, offset: int = 0, limit: int = 50) -> tuple[int, list[Change]]:
         log = await self.redis.hgetall(_PREFIX + brand + ":log")

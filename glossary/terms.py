@@ -90,14 +90,19 @@ def _text(value: object, name: str, required: bool) -> str | None:
     return value.strip()
 
 
+# Excel writes a boolean cell as TRUE/FALSE in the workbook's language (WAHR, VRAI, VERDADERO …).
+_TRUE = frozenset({"true", "yes", "1", "y", "wahr", "vrai", "verdadero", "vero", "verdadeiro", "waar"})
+_FALSE = frozenset({"false", "no", "0", "n", "falsch", "faux", "falso", "onwaar"})
+
+
 def _bool(value: object, name: str, default: bool) -> bool:
     if value is None or value == "":
         return default
     if isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().lower() in {"true", "yes", "1", "y"}:
+    if isinstance(value, str) and value.strip().lower() in _TRUE:
         return True
-    if isinstance(value, str) and value.strip().lower() in {"false", "no", "0", "n"}:
+    if isinstance(value, str) and value.strip().lower() in _FALSE:
         return False
     raise InvalidTerm(f"{name} must be true or false")
 

@@ -110,8 +110,10 @@ async def import_terms(
 ) -> ImportResult:
     """CSV, TSV (header kind,source_lang,target_lang,source,target,case_sensitive,note, or two
     columns source,target with source_lang and target_lang given here) or TBX. Every row is
-    checked first; any error imports nothing and lists the lines to fix."""
-    from glossary.io import parse_table, parse_tbx
+    checked first; any error imports nothing and lists the lines to fix. A table may be separated
+    by commas, semicolons or tabs (found from the file), in UTF-8 or UTF-16 with a byte-order
+    mark, as Excel saves it. An import that changes nothing keeps the version."""
+    from glossary.io import decode_table, parse_table, parse_tbx
 
     await load_brand(services, brand)
     ctype = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
@@ -119,12 +121,11 @@ async def import_terms(
     if not raw.strip():
         raise InvalidInput("the file is empty")
     if ctype in _TABLE_TYPES:
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise InvalidInput(f"the file is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+        # The content type only sets the default: a ".csv" from Excel is often semicolon-separated.
         terms = await anyio.to_thread.run_sync(
-            lambda: parse_table(text, _TABLE_TYPES[ctype], source_lang=source_lang, target_lang=target_lang)
+            lambda: parse_table(
+                decode_table(raw), source_lang=source_lang, target_lang=target_lang, default=_TABLE_TYPES[ctype]
+            )
         )
     elif ctype in _TBX_TYPES:
         terms = await anyio.to_thread.run_sync(parse_tbx, raw)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from glossary.errors import ImportFailed, InvalidTerm
-from glossary.io import COLUMNS, parse_table, parse_tbx, write_table, write_tbx
+from glossary.io import COLUMNS, decode_table, parse_table, parse_tbx, sniff_delimiter, write_table, write_tbx
 from glossary.terms import KINDS, Term, make_term
 
 
@@ -392,3 +392,84 @@ def test_tbx_round_trip(terms: list[Term]) -> None:
     text = write_tbx(terms, "acme")
     assert parse_tbx(text) == terms
     assert parse_tbx(text.encode("utf-8")) == terms
+
+
+# ---------------------------------------------------------------- tables as people have them
+
+
+EXCEL_HEADER = "kind;source_lang;target_lang;source;target;case_sensitive;note"
+
+
+def test_delimiter_is_found_from_the_header() -> None:
+    for sep in (",", ";", "\t"):
+        text = lines(HEADER.replace(",", sep), sep.join(["term", "en", "es", "order", "pedido", "", '"a, b; c"']))
+        [term] = parse_table(text)
+        assert (term.source, term.target, term.note) == ("order", "pedido", "a, b; c"), sep
+    assert sniff_delimiter(lines(EXCEL_HEADER)) == ";"
+    assert sniff_delimiter(lines("Source\tTarget")) == "\t"
+
+
+def test_headerless_two_columns_find_their_delimiter() -> None:
+    terms = parse_table(lines("order;pedido", "refund;reembolso, devolución"), source_lang="en", target_lang="es")
+    assert [(t.source, t.target) for t in terms] == [("order", "pedido"), ("refund", "reembolso, devolución")]
+    # Commas and semicolons both split every row in two: the default (the content type's) wins.
+    assert sniff_delimiter(lines("a,b;c", "d,e;f"), default=",") == ","
+    assert sniff_delimiter(lines("a,b;c", "d,e;f"), default=";") == ";"
+
+
+def test_excel_semicolon_export_with_sep_line_bom_quotes_crlf_and_trailing_columns() -> None:
+    # What Excel (Spanish or German locale) writes for "CSV UTF-8" with a column someone once used.
+    text = "\ufeff" + lines(
+        "sep=;",
+        EXCEL_HEADER + ";;",
+        'term;en;es;order;pedido;FALSO;"plural; ""pedidos""";;',
+        "dnt;;;SwiftShip;;WAHR;;;",
+        ";;;;;;;;",
+        "forbidden;;es;coger;tomar",
+    )
+    terms = parse_table(text)
+    assert [(t.kind, t.source, t.target, t.case_sensitive, t.note) for t in terms] == [
+        ("term", "order", "pedido", False, 'plural; "pedidos"'),
+        ("dnt", "SwiftShip", None, True, ""),
+        ("forbidden", "coger", "tomar", False, ""),
+    ]
+    # Line numbers stay those of the file: the sep= line is line 1, the header line 2.
+    bad = text.replace("coger;tomar", "coger;coger")
+    [(line, message)] = errors_of(parse_table, bad)
+    assert line == 6 and message == "the replacement of a forbidden word must differ from it"
+
+
+def test_old_mac_line_ends_and_a_quoted_header() -> None:
+    text = '"kind","source","target"\r"dnt","SwiftShip",""\r'
+    [term] = parse_table(text)
+    assert (term.kind, term.source) == ("dnt", "SwiftShip")
+
+
+def test_a_row_missing_a_required_cell_is_still_reported() -> None:
+    text = lines("source;target", "order;pedido", "refund")
+    assert errors_of(parse_table, text, source_lang="en", target_lang="es") == [
+        (3, "expected 2 columns (source, target), found 1")
+    ]
+
+
+def test_a_header_with_a_blank_name_in_the_middle_says_which_column() -> None:
+    [(line, message)] = errors_of(parse_table, lines("kind;;source;target", "dnt;;SwiftShip;"))
+    assert line == 1 and message == "column(s) 2 have no name in the header"
+
+
+def test_sep_line_with_another_delimiter_is_refused() -> None:
+    assert errors_of(parse_table, lines("sep=|", "kind|source")) == [
+        (1, "sep='|': the delimiter must be a comma, a semicolon or a tab")
+    ]
+
+
+def test_decode_table_reads_utf8_and_utf16_with_a_bom() -> None:
+    text = lines(EXCEL_HEADER, "term;en;es;cesta;carrito;;")
+    assert decode_table(("\ufeff" + text).encode("utf-8")) == text
+    assert decode_table(text.encode("utf-8")) == text
+    assert decode_table(("\ufeff" + text).encode("utf-16-le")) == text
+    assert decode_table(("\ufeff" + text).encode("utf-16-be")) == text
+    [(line, message)] = errors_of(decode_table, text.replace("cesta", "cafetería").encode("cp1252"))
+    assert line == 2 and message == (
+        "the file is not UTF-8 text (byte 0xed); save it as UTF-8 (Excel: Save As → CSV UTF-8)"
+    )
