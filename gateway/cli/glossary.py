@@ -65,7 +65,7 @@ def glossary_import(
     """Import entries; every row is checked first and nothing is applied if any is wrong."""
     from pathlib import Path
 
-    from glossary.io import parse_table, parse_tbx
+    from glossary.io import decode_table, parse_table, parse_tbx
 
     file = Path(path)
     fmt = fmt or file.suffix.lstrip(".").lower()
@@ -80,7 +80,8 @@ def glossary_import(
     def parse():
         if fmt == "tbx":
             return parse_tbx(raw)
-        return parse_table(raw.decode("utf-8-sig"), _FORMATS[fmt], source_lang=source_lang, target_lang=target_lang)
+        # The file's own delimiter wins (comma, semicolon or tab); the format breaks ties.
+        return parse_table(decode_table(raw), source_lang=source_lang, target_lang=target_lang, default=_FORMATS[fmt])
 
     terms = _glossary_errors(parse)
 

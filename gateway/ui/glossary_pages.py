@@ -148,7 +148,7 @@ async def import_file(
     source_lang: Text = "",
     target_lang: Text = "",
 ) -> Response:
-    from glossary.io import parse_table, parse_tbx
+    from glossary.io import decode_table, parse_table, parse_tbx
 
     await load_brand(services, brand)
     name = (file.filename or "").lower()
@@ -159,13 +159,13 @@ async def import_file(
         if name.endswith(_TBX):
             terms = await anyio.to_thread.run_sync(parse_tbx, raw)
         elif ext := next((e for e in _TABLES if name.endswith(e)), None):
-            try:
-                text = raw.decode("utf-8-sig")
-            except UnicodeDecodeError as exc:
-                raise InvalidInput(f"the file is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+            # The file's own delimiter wins (Excel's ".csv" is often semicolon-separated); the name breaks ties.
             terms = await anyio.to_thread.run_sync(
                 lambda: parse_table(
-                    text, _TABLES[ext], source_lang=source_lang or None, target_lang=target_lang or None
+                    decode_table(raw),
+                    source_lang=source_lang or None,
+                    target_lang=target_lang or None,
+                    default=_TABLES[ext],
                 )
             )
         else:
@@ -175,11 +175,17 @@ async def import_file(
     except InvalidInput as exc:
         return await _page(request, services, brand, import_errors=[(0, exc.message)], status=422)
     termbase, change = await services.termbases.import_terms(brand, terms, mode, _who(viewer))
-    await sessions(services).flash(
-        viewer.session,
-        f"Imported {len(terms)} entries ({mode}): {len(change.added)} added, {len(change.changed)} updated, "
-        f"{len(change.removed)} removed. Now version {termbase.version}.",
-    )
+    if not (change.added or change.changed or change.removed):
+        message = (
+            f"Nothing changed: the glossary already holds the file's {len(terms)} entries"
+            f" (version {termbase.version} kept)."
+        )
+    else:
+        message = (
+            f"Imported {len(terms)} entries ({mode}): {len(change.added)} added, {len(change.changed)} updated, "
+            f"{len(change.removed)} removed. Now version {termbase.version}."
+        )
+    await sessions(services).flash(viewer.session, message)
     return redirect(f"/ui/brands/{brand}/glossary")
 
 

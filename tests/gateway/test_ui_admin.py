@@ -322,3 +322,17 @@ def test_an_admin_connects_a_helpdesk_from_the_page_and_deletes_it(gateway, admi
     assert admin.get(f"/v1/integrations/{name}").status_code == 404
     again = Sender(gateway.url, name, "chatwoot").send(chatwoot_message(conversation + 1, conversation, SPANISH))
     assert again.status_code == 404
+
+
+def test_an_excel_semicolon_csv_imports_and_an_unchanged_one_changes_nothing(gateway, admin, page: Page) -> None:
+    brand = _brand(admin)
+    excel = "\ufeffsep=;\r\n" + BAD_CSV.replace(",,false,missing its target", ",reembolso,FALSO,").replace(",", ";")
+    sign_in(page, gateway.url, ADMIN_KEY, f"/ui/?next=/ui/brands/{brand}/glossary")
+    for flash in ("Imported 3 entries (merge): 3 added", "Nothing changed: the glossary already holds the file's 3"):
+        page.get_by_text("Import a file (CSV, TSV or TBX)").click()
+        page.get_by_label("File").set_input_files(
+            files=[{"name": "terms.csv", "mimeType": "text/csv", "buffer": excel.encode()}]
+        )
+        page.get_by_role("button", name="Import").click()
+        expect(page.locator(".flash.ok")).to_contain_text(flash)
+    assert admin.get(f"/v1/brands/{brand}/glossary").json()["version"] == 1
