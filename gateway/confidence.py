@@ -1,76 +1,61 @@
-"""Confidence: one number in [0, 1], a band, and the signals that lowered it.
+"""Confidence: the calibrated probability that a translation is fit to send, a band, and the
+signals that lowered it.
 
-Two layers:
+"Fit to send" is what reviewers decide: the translation has no major or critical error (MQM), so
+it could go to a customer as it is. 0.8 means about 8 in 10 translations with that score are fit.
+Two calibrated models (constants in gateway/defaults/fit_model.json, written by
+`bench/fit.py --fit`; bench/README.md (fit to send) has the figures):
 
-1. A small logistic model over measured features (gateway/quality.py) gives the probability that
-   a translation is *not* among the worst quarter of what the engine produces. Its weights were
-   fitted by bench/calibrate.py on TICO-19 dev (Apertium en→es, label: the worst quarter by
-   sentence chrF within each decile of source length, so length alone cannot win) and are written
-   here as constants; bench/README.md (calibration) has the figures and the command that refits them.
-2. Failures too rare in that data to fit (a lost placeholder, a changed number, a loop, the
-   wrong output language, a missing glossary term) multiply the result by a hand-set factor,
-   as the first version did; each comes with a signal.
+1. **patterns** — where the target language has a table of known mistranslations
+   (gateway/patterns.py; Spanish, learned from reviewers' error spans on `support-fit`): logit
+   P(fit) = intercept + evidence_weight · error_patterns. Cross-validated on real agent replies,
+   it tells fit from unfit far better than everything else measured (bench/fit.py lists each
+   signal's own AUROC).
+2. **generic** — every other target language: a logistic model over engine-free signals
+   (gateway/quality.py), fitted on WMT24 chat translations by many systems with human scores.
 
-Every feature that lowered the value by a noticeable amount is reported as a Signal whose factor
-is what that feature alone cost (the model's value without it / with it), so editors see why.
+Failures too rare in either data to fit (a lost placeholder, a changed number, a loop, the wrong
+output language, a missing glossary term) then multiply the value by a hand-set factor, each with
+a signal. Whether a translation is held for review depends on who made it: the default threshold
+per engine kind (`review_below`) is the lowest at which at most 5 % of what goes out unreviewed was
+unfit on the labelled data.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
+from gateway.patterns import table_for
 from gateway.quality import Finding
 
-# Lower bounds of the bands, best first (the industry's habit: best / good / weak / poor). They are
-# the quartiles of confidence on the calibration set: "best" is the top quarter of the gateway's
-# own translations, "good" the next, "poor" the quarter flagged for review by default.
-BANDS: tuple[tuple[float, str], ...] = ((0.854, "best"), (0.782, "good"), (0.662, "weak"), (0.0, "poor"))
+MODEL_FILE = Path(__file__).resolve().parent / "defaults" / "fit_model.json"
 
-# The fitted model (bench/calibrate.py --fit; TICO-19 dev, Apertium en→es, n=971).
-# logit P(worst quarter) = INTERCEPT + Σ WEIGHTS[f] · (x_f − MEANS[f]); a missing feature counts
-# as its mean, so it moves nothing (e.g. no reverse engine: no round trip).
-INTERCEPT = -1.251
-WEIGHTS: dict[str, float] = {
-    # 1 − exp(engine score): Apertium's unknown-word share, or a neural engine's doubt. Held at its
-    # earlier fitted value (bench/calibrate.py HELD): on Apertium output foreign_words and
-    # unseen_words say the same better, but it is all a neural engine tells us.
-    "engine_score": 1.399,
-    "round_trip": 1.44,  # 1 − chrF(back-translation, source)/100
-    "round_trip_words": 2.807,  # 1 − word F1(back-translation, source): whole words lost or changed
-    "generation_errors": 0.677,  # how many words Apertium marked # (a form it could not generate)
-    "length_ratio": 0.221,  # |log length ratio − the pair's usual|
-    "source_rarity": -0.914,  # mean 7 − Zipf frequency of the source's words (rare terms copy well)
-    "output_rarity": 0.296,  # the same on the output, in the target language
-    "foreign_words": 3.826,  # share of output words 10× more frequent in the source language
-    "unseen_words": 6.027,  # share of output words absent from the target language's word list
-    "untranslated": 0.0,  # share of source words copied unchanged: fitted negative, so held at 0
-    "plainness": 2.415,  # 1 − share of source tokens that are numbers or capitalised
-    "word_length": -0.538,  # mean letters per source word
-    "common_words": -2.537,  # share of source words with Zipf ≥ 5.5 (given the rest: function words translate safely)
+# Bands are ranges of the calibrated probability itself, so they mean the same for every engine:
+# "best" = at least 9 in 10 such translations are fit. docs/api.md shows this table (a test checks).
+BANDS: tuple[tuple[float, str], ...] = ((0.9, "best"), (0.75, "good"), (0.5, "weak"), (0.0, "poor"))
+
+# Who made the translation decides the default review threshold (an engine label's prefix → kind).
+ENGINE_KINDS: dict[str, str] = {
+    "apertium": "rule",
+    "transformers": "neural",
+    "ctranslate2": "neural",
+    "ct2": "neural",
+    "openai": "llm",
+    "llm": "llm",
+    "deepl": "neural",
+    "libretranslate": "neural",
+    "memory": "other",
+    "human": "other",
 }
-MEANS: dict[str, float] = {
-    "engine_score": 0.071,
-    "round_trip": 0.255,
-    "round_trip_words": 0.228,
-    "generation_errors": 0.082,
-    "length_ratio": 0.081,
-    "source_rarity": 1.672,
-    "output_rarity": 1.932,
-    "foreign_words": 0.019,
-    "unseen_words": 0.084,
-    "untranslated": 0.092,
-    "plainness": 0.897,
-    "word_length": 5.407,
-    "common_words": 0.467,
-}
+
 # The usual log(target chars / source chars) per direction (TICO-19 references); 0 where unmeasured.
 LENGTH_LOG_RATIO: dict[tuple[str, str], float] = {("en", "es"): 0.15}
-
-# Below this confidence a translation needs review unless the brand sets its own `review_below`
-# (bench/README.md (calibration): flags about the worst quarter on TICO-19).
-REVIEW_BELOW = 0.662
 
 # How much each rare, unfittable problem lowers confidence (a multiplier).
 PENALTY = {
@@ -82,24 +67,29 @@ PENALTY = {
     "mismatch": 0.6,  # per differing number / URL / e-mail / name, at most twice
     "repetition": 0.5,  # a loop: a fifth or more of the output repeats itself
     "wrong_language": 0.3,
+    # Translated back, it reads as something else (chrF ≤ 10 against the source): rare in
+    # rule-based output (3 of 600 support replies), the mark of an engine that made text up.
+    "round_trip_lost": 0.5,
 }
+ROUND_TRIP_LOST = 0.9
+LOOP_SHARE = 1 / 3
+ROUND_TRIP_MIN_WORDS = 6
 # Only signals that cost at least this much are listed; the rest is noise to an editor.
 _SHOW_BELOW = 0.97
 
 _DETAILS = {
-    "engine_score": "the engine was unsure ({value:.0%} doubt)",
-    "round_trip": "the round trip lost much of the meaning",
     "length_ratio": "the translation's length is unusual for this source",
-    "source_rarity": "the source is everyday wording, which the engine renders loosely",
-    "output_rarity": "the translation has many words that are rare in the target language",
+    "repetition": "the translation repeats itself",
     "untranslated": "some source words were left untranslated",
+    "mismatch": "numbers or names differ",
     "plainness": "plain prose with few names or numbers, where word choice goes wrong most",
     "word_length": "short everyday words, the most ambiguous kind",
-    "round_trip_words": "translated back, many words came back different",
-    "generation_errors": "the engine could not build the right form of {value:.0f} word(s)",
+    "source_rarity": "the source is everyday wording, which engines render loosely",
+    "common_words": "the source is mostly rare or technical words",
+    "output_rarity": "the translation has many words that are rare in the target language",
     "foreign_words": "{value:.0%} of the translation's words read as the source language",
     "unseen_words": "{value:.0%} of the translation's words are not known words of the target language",
-    "common_words": "the source is mostly rare or technical words",
+    "wrong_language": "the translation may not be in the target language",
 }
 
 
@@ -117,33 +107,80 @@ class Confidence:
     signals: tuple[Signal, ...] = field(default_factory=tuple)
 
 
+@lru_cache(maxsize=1)
+def load_model() -> dict[str, Any]:
+    return json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+
+
 def band(value: float) -> str:
     return next(name for floor, name in BANDS if value >= floor)
+
+
+def engine_kind(engine: str | None) -> str:
+    """'rule', 'neural', 'llm' or 'other' from an engine label such as 'apertium:en-es'."""
+    if not engine:
+        return "other"
+    kinds = {ENGINE_KINDS.get(part.split(":", 1)[0].strip().lower(), "other") for part in engine.split("→")}
+    # A chain through a rule-based hop is as doubtful as rule-based output.
+    for kind in ("rule", "neural", "llm"):
+        if kind in kinds:
+            return kind
+    return "other"
+
+
+def review_below(kind: str) -> float:
+    """The default threshold for an engine kind (a brand's or the operator's setting overrides it)."""
+    thresholds = load_model()["review_below"]
+    return float(thresholds.get(kind, thresholds["other"]))
 
 
 def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
-def logit(features: Mapping[str, float]) -> float:
-    """The model's logit of 'worst quarter' for the given features (missing ones count as their mean)."""
-    return INTERCEPT + sum(w * (features.get(k, MEANS[k]) - MEANS[k]) for k, w in WEIGHTS.items())
+def _pattern_intercept(kind: str) -> float:
+    """The patterns model was fitted on rule-based output (20 % fit). Other makers start from their
+    own share of fit output (WMT24 chat systems: 87 %): a prior shift of the intercept, the
+    standard correction when only the base rate differs."""
+    m = load_model()["patterns"]
+    return m["intercept"] + m["prior_shift"].get(kind, m["prior_shift"]["other"]) if kind != "rule" else m["intercept"]
 
 
-def model_confidence(findings: Mapping[str, Finding]) -> tuple[float, list[Signal]]:
-    """P(not among the worst quarter) and a signal for each feature that lowered it noticeably."""
-    features = {k: f.value for k, f in findings.items() if k in WEIGHTS}
-    z = logit(features)
+def pattern_probability(translation: str, lang: str, kind: str = "rule") -> float:
+    """P(fit) from the known-mistranslation table alone (the bench's view of the patterns model)."""
+    table = table_for(lang)
+    evidence = table.evidence(translation, strict=kind != "rule")[0] if table else 0.0
+    return _sigmoid(_pattern_intercept(kind) + load_model()["patterns"]["evidence"] * evidence)
+
+
+def model_confidence(findings: Mapping[str, Finding], kind: str = "rule") -> tuple[float, list[Signal]]:
+    """P(fit) from the calibrated model that applies, and the signals that lowered it noticeably."""
+    model = load_model()
+    patterns = findings.get("error_patterns_strict" if kind != "rule" else "error_patterns")
+    if patterns is not None:
+        m = model["patterns"]
+        intercept = _pattern_intercept(kind)
+        value = _sigmoid(intercept + m["evidence"] * patterns.value)
+        clean = _sigmoid(intercept)
+        factor = value / clean if clean else 1.0
+        signals = []
+        if factor < _SHOW_BELOW:
+            signals.append(Signal("error_patterns", patterns.detail or "known mistranslations", round(factor, 3)))
+        return value, signals
+    g = model["generic"]
+    features = {k: f.value for k, f in findings.items() if k in g["weights"] and f.value == f.value}
+    # logit P(unfit); a missing feature counts as its mean, so it moves nothing.
+    z = g["intercept"] + sum(w * (features.get(k, g["means"][k]) - g["means"][k]) for k, w in g["weights"].items())
     value = 1.0 - _sigmoid(z)
     signals = []
     for name, x in features.items():
-        contribution = WEIGHTS[name] * (x - MEANS[name])
+        contribution = g["weights"][name] * (x - g["means"][name])
         if contribution <= 0:
             continue
         without = 1.0 - _sigmoid(z - contribution)
         factor = value / without if without else 1.0
         if factor < _SHOW_BELOW:
-            detail = findings[name].detail or _DETAILS[name].format(value=x)
+            detail = findings[name].detail or _DETAILS.get(name, name).format(value=x)
             signals.append(Signal(name, detail, round(factor, 3)))
     return value, signals
 
@@ -155,20 +192,31 @@ def rule_signals(findings: Mapping[str, Finding]) -> list[Signal]:
     if m is not None and m.value > 0:
         out.append(Signal("mismatch", m.detail or "numbers or names differ", PENALTY["mismatch"] ** min(m.value, 2)))
     r = findings.get("repetition")
-    if r is not None and r.detail:
+    # A third or more: a loop. Below that, fluent text that reuses its words ("de", "tiene") —
+    # 4 of 123 human translations reached 20–25 %.
+    if r is not None and r.detail and r.value >= LOOP_SHARE:
         out.append(Signal("repetition", r.detail, PENALTY["repetition"]))
     w = findings.get("wrong_language")
     if w is not None and w.value >= 0.5 and w.detail:
         out.append(Signal("wrong_language", w.detail, PENALTY["wrong_language"]))
+    rt = findings.get("round_trip")
+    # Short texts round-trip badly even when right ("Merci!" → "Gracias!" → "Grâces!").
+    long_enough = findings.get("source_words", Finding(ROUND_TRIP_MIN_WORDS)).value >= ROUND_TRIP_MIN_WORDS
+    if rt is not None and rt.value >= ROUND_TRIP_LOST and long_enough:
+        out.append(
+            Signal("round_trip", rt.detail or "translated back, it reads as something else", PENALTY["round_trip_lost"])
+        )
     u = findings.get("untranslated")
     if u is not None and u.value >= 1.0 and u.detail:
         out.append(Signal("untranslated", u.detail, PENALTY["untranslated"]))
     return out
 
 
-def assess(findings: Mapping[str, Finding], problems: Sequence[Signal] = ()) -> Confidence:
-    """The fitted model, then every rule and the caller's problems (glossary, masks) as factors."""
-    value, signals = model_confidence(findings)
+def assess(findings: Mapping[str, Finding], problems: Sequence[Signal] = (), kind: str = "rule") -> Confidence:
+    """The fitted model, then every rule and the caller's problems (glossary, masks) as factors.
+
+    `kind` is who made the translation ('rule', 'neural', 'llm', 'other'): it sets the prior."""
+    value, signals = model_confidence(findings, kind)
     return combine(value, signals, [*rule_signals(findings), *problems])
 
 

@@ -16,7 +16,16 @@ import anyio
 
 from gateway.brands import Brand
 from gateway.cache import CacheContext, CachedResult, TranslationCache
-from gateway.confidence import LENGTH_LOG_RATIO, PENALTY, Confidence, Signal, assess, combine
+from gateway.confidence import (
+    LENGTH_LOG_RATIO,
+    PENALTY,
+    Confidence,
+    Signal,
+    assess,
+    combine,
+    engine_kind,
+    review_below,
+)
 from gateway.conversations import ConversationLanguages
 from gateway.engine_rules import engine_rules
 from gateway.language import DETECTOR, GIVEN, Context, decide
@@ -86,7 +95,7 @@ class Pipeline:
         registry: EngineRegistry,
         detector: LanguageDetector,
         conversations: ConversationLanguages | None,
-        review_below: float,
+        review_below: float | None,
         metrics: Metrics | None = None,
         rules: BrandRulesCache | None = None,
         morphologies: Mapping[str, Morphology] | None = None,
@@ -117,6 +126,15 @@ class Pipeline:
         # translate back at once, and a group that finds every slot taken does without.
         self._round_trip_slots = threading.BoundedSemaphore(max(1, round_trip_slots))
 
+    def threshold(self, engine: str | None, override: float | None = None) -> float:
+        """Below this a translation needs review: the brand's or operator's setting, else the
+        default for the kind of engine that made it (gateway/confidence.py, fitted on labelled data)."""
+        if override is not None:
+            return override
+        if self.review_below is not None:
+            return self.review_below
+        return review_below(engine_kind(engine))
+
     async def detect(
         self, texts: Sequence[str], candidates: Sequence[str] | None = None, prefer: Sequence[str] | None = None
     ) -> list[Detection]:
@@ -126,7 +144,7 @@ class Pipeline:
     async def translate(self, job: TranslateJob) -> list[Translation]:
         target = normalize(job.target)
         sources = await self._sources(job)
-        threshold = job.brand.review_below if job.brand and job.brand.review_below is not None else self.review_below
+        override = job.brand.review_below if job.brand and job.brand.review_below is not None else self.review_below
         out: list[Translation | None] = [None] * len(job.texts)
         groups: dict[str, list[int]] = defaultdict(list)
         for i, src in enumerate(sources):
@@ -151,7 +169,7 @@ class Pipeline:
                 target_lang=target,
                 engine=result.engine,
                 confidence=conf,
-                needs_review=conf.value < threshold or wrong_language(conf),
+                needs_review=conf.value < self.threshold(result.engine, override) or wrong_language(conf),
                 detection=sources[i].detection,
                 decided_by=sources[i].decided_by,
                 terms=result.terms,
@@ -433,7 +451,7 @@ class Pipeline:
             detected=detected[0] if detected else None,
             expected_log_ratio=LENGTH_LOG_RATIO.get((source_lang, target_lang), 0.0),
         )
-        return assess(findings, problems)
+        return assess(findings, problems, kind="other")  # made elsewhere: by whom is unknown
 
     def _run(
         self,
@@ -625,4 +643,4 @@ def _score(
     )
     if out == source.strip() and any(ch.isalpha() for ch in masked.text):
         findings["untranslated"] = Finding(1.0, "the output is identical to the source")
-    return assess(findings, [*problems, *checked])
+    return assess(findings, [*problems, *checked], kind=engine_kind(route.label))

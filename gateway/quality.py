@@ -16,6 +16,8 @@ from functools import lru_cache
 
 import regex
 
+from gateway.patterns import describe, table_for
+
 _WORD = regex.compile(r"[\p{L}\p{M}]+(?:['’\-][\p{L}\p{M}]+)*")
 _TOKEN = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 # Digits with their group and decimal separators: "1,000.50" and "1.000,50" are the same number.
@@ -24,7 +26,7 @@ _URL = regex.compile(r"(?:https?://|www\.)[^\s<>\"']+[^\s<>\"'.,;:!?)\]]", regex
 _EMAIL = regex.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
 # Words an engine should copy as they are: product names and codes ("COVID-19", "iPhone", "SKU42").
 _CODE_NAME = regex.compile(r"(?<![\p{L}\p{N}])(?:\p{Lu}{2,}[\p{L}\p{N}\-]*|\p{Ll}+\p{Lu}[\p{L}\p{N}]*|\p{L}+\p{N}+)")
-_NEEDS_SEGMENTER = frozenset({"zh", "ja"})
+_NEEDS_SEGMENTER = frozenset({"zh", "ja", "ko"})  # wordfreq needs MeCab or jieba for these
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Thai}]")
 
 
@@ -349,4 +351,11 @@ def measure(
         found["round_trip_words"] = round_trip_words(source, back)
     if detected is not None:
         found["wrong_language"] = wrong_language(detected[0], detected[1], source_lang, target_lang)
+    found["source_words"] = Finding(float(len(words_source.split())))  # context for the rules, in no model
+    if (table := table_for(target_lang)) is not None:
+        evidence, hits = table.evidence(translation)
+        found["error_patterns"] = Finding(evidence, describe(hits) or None)
+        # Text from another maker (a person, another engine) is held to the unambiguous patterns.
+        evidence, hits = table.evidence(translation, strict=True)
+        found["error_patterns_strict"] = Finding(evidence, describe(hits) or None)
     return found

@@ -6,7 +6,7 @@ import anyio
 from fastapi import APIRouter
 
 from gateway.deps import HelpdeskKey, JsonBody, ServicesDep, load_brand
-from gateway.errors import InvalidInput, PayloadTooLarge
+from gateway.errors import PayloadTooLarge, SameLanguage
 from gateway.schemas import QualityRequest, QualityResponse, SignalOut
 from models.langcodes import normalize
 
@@ -21,13 +21,14 @@ async def quality(body: QualityRequest, services: ServicesDep, key: HelpdeskKey)
             raise PayloadTooLarge(f"{name} has {len(text)} characters; the limit is {limit} (TONEGATE_MAX_TEXT_CHARS)")
     source, target = normalize(body.source_lang), normalize(body.target_lang)
     if source == target:
-        raise InvalidInput("source_lang and target_lang are the same; nothing was translated")
+        raise SameLanguage("source_lang and target_lang are the same; nothing was translated")
     brand = await load_brand(services, body.brand)
     pipeline = services.pipeline
     rules = await pipeline.brand_rules(brand, target)
     # Scoring may run an engine (forced decoding, the round trip) and the detector: off the loop.
     conf = await anyio.to_thread.run_sync(pipeline.quality, body.source, body.translation, source, target, rules)
-    threshold = brand.review_below if brand and brand.review_below is not None else pipeline.review_below
+    # Given text was made by someone else (another engine, a person): the "other" kind's default.
+    threshold = pipeline.threshold(None, brand.review_below if brand else None)
     return QualityResponse(
         confidence=conf.value,
         band=conf.band,

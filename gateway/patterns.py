@@ -1,0 +1,148 @@
+"""Known mistranslation patterns: target-language word n-grams that reviewers marked as errors.
+
+Rule-based output goes wrong in the same few ways over and over ("complacer" for *please*,
+"Gracias Para", "vuestro orden", "Tendré un cariz"). From labelled replies (bench/fit.py, on
+`support-fit`: real agent messages, the gateway's Spanish, reviewers' MQM error spans) we count,
+for every word and word pair of the output, how often it sat inside a major or critical error
+span. A translation's `error_patterns` value is the evidence its n-grams carry beyond the usual:
+Σ max(0, logit p(n-gram is an error) − logit p(any n-gram is)), so one notorious word weighs
+more than several mild ones, ordinary words ("de", "la") add nothing however long the text, and
+an output made only of unremarkable Spanish scores 0. (Cross-validated on support-fit this
+log-odds sum ranks fit against unfit better than a noisy-OR over all n-grams: bench/fit.py.)
+
+The tables are data (gateway/defaults/patterns/<lang>.tsv, written by `bench/fit.py --fit`), one
+per target language; a language without a table has no such signal. They hold word n-grams of
+Spanish only (no names: every word is in the language's word list), with counts, not sentences.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import regex
+
+TABLES = Path(__file__).resolve().parent / "defaults" / "patterns"
+MAX_N = 2
+# p(error | n-gram) = (bad + PRIOR_BAD) / (seen + PRIOR_SEEN): a pair seen once inside an error
+# span counts as likely wrong, one seen once in a clean place as almost surely fine. Chosen in
+# bench/fit.py's cross-validation (a small grid, reported there), not per item.
+PRIOR_BAD = 0.025
+PRIOR_SEEN = 1.5
+_CAP = 0.99  # no single n-gram is certain proof
+
+# Words, anonymised placeholders (#NAME#) and the punctuation that changes meaning in Spanish.
+_TOKEN = regex.compile(r"#\w+#|[\p{L}\p{M}]+(?:['’][\p{L}]+)?|\p{N}+|[¿?¡!.,;:]")
+
+
+def tokens(text: str) -> list[str]:
+    return [t.lower() for t in _TOKEN.findall(text)]
+
+
+def ngrams(toks: Sequence[str], max_n: int = MAX_N) -> set[str]:
+    return {" ".join(toks[i : i + n]) for n in range(1, max_n + 1) for i in range(len(toks) - n + 1)}
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    bad: int  # times the n-gram was inside a major/critical error span
+    seen: int  # replies it occurred in
+
+    @property
+    def p_error(self) -> float:
+        return min(_CAP, (self.bad + PRIOR_BAD) / (self.seen + PRIOR_SEEN))
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    ngram: str
+    pattern: Pattern
+
+
+class PatternTable:
+    """n-gram → Pattern for one target language, and how often any n-gram was an error."""
+
+    def __init__(self, patterns: dict[str, Pattern], baseline: float | None = None) -> None:
+        self.patterns = patterns
+        if baseline is None:
+            seen = sum(p.seen for p in patterns.values())
+            baseline = sum(p.bad for p in patterns.values()) / seen if seen else 0.5
+        self.baseline = min(max(baseline, 1e-3), 1 - 1e-3)
+        self._floor = _logit(self.baseline)
+
+    def hits(self, translation: str) -> list[Hit]:
+        found = (Hit(g, self.patterns[g]) for g in ngrams(tokens(translation)) if g in self.patterns)
+        return sorted(found, key=lambda h: (-h.pattern.p_error, h.ngram))
+
+    def evidence(self, translation: str, strict: bool = False) -> tuple[float, list[Hit]]:
+        """Σ of the log-odds above the baseline over the translation's n-grams, and the hits that
+        carried some (worst first).
+
+        `strict` counts only n-grams that were wrong every time they were seen (at least twice):
+        for text not made by the engine the table was learned on. "tiene" is usually wrong in
+        Apertium's output ("Tiene un día bueno") and fine in a person's; "complacer" is wrong in both."""
+        hits = [
+            h
+            for h in self.hits(translation)
+            if h.pattern.p_error > self.baseline and (not strict or h.pattern.bad == h.pattern.seen >= 2)
+        ]
+        return sum(_logit(h.pattern.p_error) - self._floor for h in hits), hits
+
+    @classmethod
+    def learn(cls, items: Iterable[tuple[str, Sequence[str]]], keep: frozenset[str] | None = None) -> PatternTable:
+        """From (translation, error spans) pairs. `keep`, when given, is a word list: n-grams with
+        a word outside it (names, typos) are left out, so a table holds only the language's words."""
+        bad: Counter[str] = Counter()
+        seen: Counter[str] = Counter()
+        for translation, spans in items:
+            in_spans = set().union(*(ngrams(tokens(s)) for s in spans)) if spans else set()
+            for g in ngrams(tokens(translation)):
+                if keep is not None and not all(_keepable(w, keep) for w in g.split(" ")):
+                    continue
+                seen[g] += 1
+                bad[g] += g in in_spans
+        return cls({g: Pattern(bad[g], n) for g, n in seen.items()})
+
+    def dump(self, path: Path) -> None:
+        rows = sorted(self.patterns.items(), key=lambda kv: (-kv[1].p_error, kv[0]))
+        lines = [f"# baseline\t{self.baseline:.6f}", "ngram\tbad\tseen"] + [f"{g}\t{p.bad}\t{p.seen}" for g, p in rows]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    @classmethod
+    def read(cls, path: Path) -> PatternTable:
+        patterns: dict[str, Pattern] = {}
+        with path.open(encoding="utf-8") as f:
+            baseline = float(next(f).rstrip("\n").split("\t")[1])  # "# baseline<TAB>p"
+            next(f)  # column names
+            for line in f:
+                gram, bad, seen = line.rstrip("\n").split("\t")
+                patterns[gram] = Pattern(int(bad), int(seen))
+        return cls(patterns, baseline)
+
+
+def _logit(p: float) -> float:
+    return math.log(p / (1.0 - p))
+
+
+def _keepable(word: str, keep: frozenset[str]) -> bool:
+    return word in keep or not word[0].isalpha()  # punctuation, numbers and #PLACEHOLDERS# stay
+
+
+@cache
+def table_for(lang: str) -> PatternTable | None:
+    """The shipped table for a target language, or None (loaded once per process)."""
+    path = TABLES / f"{lang}.tsv"
+    return PatternTable.read(path) if path.is_file() else None
+
+
+def describe(hits: Sequence[Hit], limit: int = 3) -> str:
+    shown = "; ".join(
+        f"{h.ngram!r} (marked wrong in {h.pattern.bad} of {h.pattern.seen} reviewed replies)"
+        for h in hits[:limit]
+        if h.pattern.bad
+    )
+    return f"known mistranslations: {shown}" if shown else ""
