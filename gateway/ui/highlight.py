@@ -6,14 +6,16 @@ label we wrote) and the template escapes every piece.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import regex
 
+from glossary.inflect import forms_of
 from glossary.matcher import CompiledTermbase
 from glossary.terms import Term
-from glossary.tone import TONE_LANGUAGES, check_tone
+from glossary.tone import TONE_LANGUAGES, Morphology, check_tone
+from models.errors import ModelError
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,21 +83,42 @@ def highlight(
     target_lang: str,
     compiled: CompiledTermbase | None,
     tone: dict[str, str],
+    morphologies: Mapping[str, Morphology] | None = None,
+) -> Highlighted:
+    """Blocking with `morphologies` (terms and forbidden words in any inflected form): call it in a thread."""
+    try:
+        return _highlight(source, mt, source_lang, target_lang, compiled, tone, morphologies or {})
+    except ModelError:
+        # An analyser that failed twice: the page still shows what plain matching finds.
+        return _highlight(source, mt, source_lang, target_lang, compiled, tone, {})
+
+
+def _highlight(
+    source: str,
+    mt: str,
+    source_lang: str,
+    target_lang: str,
+    compiled: CompiledTermbase | None,
+    tone: dict[str, str],
+    morphologies: Mapping[str, Morphology],
 ) -> Highlighted:
     src_spans: list[Span] = []
     mt_spans: list[Span] = []
     notes: list[str] = []
+    src_morph, mt_morph = morphologies.get(source_lang), morphologies.get(target_lang)
     if compiled is not None and source_lang != "und":
-        for m in compiled.source_matches(source, source_lang, target_lang):
+        for m in compiled.source_matches(source, source_lang, target_lang, src_morph, mt_morph):
             title = _describe(m.term)
             src_spans.append(Span(m.start, m.end, m.term.kind, title))
             wanted = (
                 (m.term.source,) if m.term.kind == "dnt" or not m.term.target else (m.term.target, *m.term.variants)
             )
             found = [o for w in wanted for o in _occurrences(mt, w, m.term.case_sensitive)]
+            if not found and mt_morph is not None and m.term.kind == "term" and not m.term.case_sensitive:
+                found = [(w.start, w.end) for w, _ in forms_of(mt, m.term.target or "", mt_morph)]
             mt_spans += [Span(a, b, m.term.kind, title) for a, b in found]
             notes.append(title + ("" if found else " — not found in the translation"))
-        for m in compiled.forbidden_matches(mt, target_lang):
+        for m in compiled.forbidden_matches(mt, target_lang, mt_morph):
             title = f"glossary: the brand never writes “{m.text}”; use “{m.term.target}”"
             mt_spans.append(Span(m.start, m.end, "forbidden", title))
             notes.append(title)

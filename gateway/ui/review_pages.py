@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import parse_qsl, urlencode
 
+import anyio
 from fastapi import APIRouter, Depends, Form, Request, Response
 
 from gateway.deps import ServicesDep
@@ -157,13 +158,17 @@ async def item_page(
     item = await _allowed(services, item_id, viewer)
     brand = await services.brands.get(item.brand)
     rules = await services.pipeline.brand_rules(brand, item.target_lang) if brand else None
-    marked = highlight(
-        item.source,
-        item.mt,
-        item.source_lang,
-        item.target_lang,
-        rules.compiled if rules else None,
-        dict(brand.tone) if brand else {},
+    # Terms in inflected forms take the analysers (a pipe round trip each): off the event loop.
+    marked = await anyio.to_thread.run_sync(
+        lambda: highlight(
+            item.source,
+            item.mt,
+            item.source_lang,
+            item.target_lang,
+            rules.compiled if rules else None,
+            dict(brand.tone) if brand else {},
+            services.pipeline.morphologies,
+        )
     )
     suggestions = []
     if item.source_lang != "und":

@@ -254,3 +254,24 @@ def test_the_queue_pages_ten_thousand_items_on_the_server(gateway, admin, gatewa
             assert moved.status_code == 200 and moved.text.count('class="item-link"') == 20
     finally:
         drop_items(gateway_redis.url, brand, ids)
+
+
+def test_the_item_page_marks_terms_and_forbidden_words_in_inflected_forms(gateway, admin, gateway_redis, page) -> None:
+    brand = "ui-forms-" + secrets.token_hex(3)
+    r = admin.put(f"/v1/brands/{brand}", json={"languages": ["en", "es"]})
+    assert r.status_code == 201, r.text
+    for term in ({"kind": "term", "source": "order", "target": "pedido", "source_lang": "en", "target_lang": "es"},
+                 {"kind": "forbidden", "source": "coger", "target": "tomar", "target_lang": "es"}):  # fmt: skip
+        assert admin.post(f"/v1/brands/{brand}/glossary", json=term).status_code == 201
+    [rid] = seed_items(
+        gateway_redis.url, brand, 1, source="Your orders will catch the bus.", mt="Sus pedidos cogerán el autobús."
+    )
+    sign_in(page, gateway.url, new_key(admin, "editor")["key"])
+    page.goto(f"{gateway.url}/ui/review/{rid}")
+    source, mt = page.locator("#source-text"), page.locator("#mt-text")
+    expect(source.locator("mark.term")).to_have_text("orders")
+    expect(mt.locator("mark.term")).to_have_text("pedidos")
+    expect(mt.locator("mark.forbidden")).to_have_text("cogerán")
+    why = page.locator("ul.signals")
+    expect(why).not_to_contain_text("not found in the translation")
+    expect(why).to_contain_text("the brand never writes “cogerán”; use “tomar”")
