@@ -17,6 +17,7 @@ Without a morphology nothing here finds or changes anything. Pure: no processes,
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -41,9 +42,7 @@ class Word:
     end: int
     text: str
     readings: tuple[_Reading, ...]
-
-    def lemmas(self, cats: frozenset[str] | None = None) -> set[str]:
-        return {_lemma(r) for r in self.readings if cats is None or _cat(r) in cats}
+    all_lemmas: frozenset[str] = frozenset()  # case-folded, of every reading
 
 
 def _cat(r: _Reading) -> str:
@@ -62,19 +61,26 @@ def _tag(r: _Reading, options: frozenset[str]) -> str | None:
     return next((t for t in r.head.tags if t in options), None)
 
 
+@functools.lru_cache(maxsize=65536)
+def _readings(analyses: tuple[str, ...]) -> tuple[tuple[_Reading, ...], frozenset[str]]:
+    """Parsed readings and their lemmas, memoised: support text reuses few words, and parsing is
+    most of the cost."""
+    parsed = [_Reading.parse(a) for a in analyses]
+    # A multiword lemma ("# falta") or an unparsable reading: treat the word as unknown.
+    usable = tuple(r for r in parsed if r is not None and not any(p.tail for p in r.parts))
+    return usable, frozenset(r.head.lemma.casefold() for r in usable)
+
+
 def analyse(text: str, morphology: Morphology) -> list[Word]:
     """The words of `text` with their readings (none for an unknown word)."""
     found = list(_WORD.finditer(text))
     if not found:
         return []
     analyses = morphology.analyse([m.group() for m in found])
-    words = []
-    for m, readings in zip(found, analyses, strict=True):
-        parsed = [_Reading.parse(a) for a in readings]
-        # A multiword lemma ("# falta") or an unparsable reading: treat the word as unknown.
-        usable = tuple(r for r in parsed if r is not None and not any(p.tail for p in r.parts))
-        words.append(Word(m.start(), m.end(), m.group(), usable))
-    return words
+    return [
+        Word(m.start(), m.end(), m.group(), *_readings(tuple(readings)))
+        for m, readings in zip(found, analyses, strict=True)
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,9 +185,8 @@ class InflectionIndex:
         blocked = sorted(taken)
         found: list[Found] = []
         for i, w in enumerate(words):
-            keys = w.lemmas() | {w.text.casefold()}
             best: Found | None = None
-            for key in keys:
+            for key in (*w.all_lemmas, w.text.casefold()):
                 for entry in self._by_lemma.get(key, ()):
                     hit = _match_at(text, words, i, entry)
                     if hit is not None and (best is None or hit.end > best.end):

@@ -207,6 +207,7 @@ class _Part:
 
 
 _PART = regex.compile(r"([^<]+)((?:<[^<>]+>)+)(.*)")
+_TAG = regex.compile(r"<([^<>]+)>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +221,7 @@ class _Reading:
             m = _PART.fullmatch(chunk)
             if not m:
                 return None
-            parts.append(_Part(m.group(1), tuple(regex.findall(r"<([^<>]+)>", m.group(2))), m.group(3)))
+            parts.append(_Part(m.group(1), tuple(_TAG.findall(m.group(2))), m.group(3)))
         return cls(tuple(parts))
 
     @property
