@@ -220,12 +220,17 @@ def figures() -> dict:
     pairs = [(fit(o["id"], o["before"]), fit(o["id"], o["after"])) for o in outs]
     known = [(b, a) for b, a in pairs if b is not None and a is not None]
     applied = sum(len(o["corrections"]) for o in outs)
+    complete = len(known) == len(pairs)
+    after_floor = sum(1 for b, a in pairs if a) / len(pairs) if pairs else 0.0  # unjudged count as unfit
     return {
         "heldout": len(outs),
+        "fit_labelled": round(sum(r["fit"] for r in rows.values()) / len(rows), 3),
         "judged_pairs": len(known),
         "unjudged": len(pairs) - len(known),
-        "fit_before": round(sum(b for b, _ in known) / len(known), 3) if known else None,
-        "fit_after": round(sum(a for _, a in known) / len(known), 3) if known else None,
+        # Shares over every held-out reply, only once every text has a label or a judgement.
+        "fit_before": round(sum(b for b, _ in known) / len(known), 3) if complete and known else None,
+        "fit_after": round(sum(a for _, a in known) / len(known), 3) if complete and known else None,
+        "fit_after_at_least": round(after_floor, 3),
         "fit_to_unfit": sum(1 for b, a in known if b and not a),
         "unfit_to_fit": sum(1 for b, a in known if a and not b),
         "replies_changed": sum(o["before"] != o["after"] for o in outs),

@@ -15,6 +15,7 @@ from gateway.limits import BodySizeLimit
 from gateway.outbox import ReviewWorker
 from gateway.routers import (
     brands,
+    corrections,
     detect,
     glossary,
     integrations,
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None, services_factory: ServicesFacto
         keys.router,
         brands.router,
         glossary.router,
+        corrections.router,
         memory.router,
         review.router,
         quality.router,

@@ -144,7 +144,13 @@ def _merge(units: list[_Unit]) -> list[_Unit]:
     """Join spans separated only by spaces: fewer placeholders translate better."""
     out: list[_Unit] = []
     for unit in units:
-        if unit.kind is not None and len(out) >= 1 and out[-1].kind is not None and out[-1].brk == unit.brk:
+        if (
+            unit.kind is not None
+            and len(out) >= 1
+            and out[-1].kind is not None
+            and out[-1].brk == unit.brk
+            and _same_restore(out[-1], unit)
+        ):
             out[-1] = _join(out[-1], "", unit)
         elif (
             unit.kind is not None
@@ -152,6 +158,7 @@ def _merge(units: list[_Unit]) -> list[_Unit]:
             and out[-1].kind is None
             and out[-2].kind is not None
             and out[-2].brk == unit.brk
+            and _same_restore(out[-2], unit)
             # Blocks may swallow line breaks (they are never translated); inline spans may not,
             # or two lines would become one sentence.
             and (out[-1].shown.isspace() if unit.brk else _HSPACE.fullmatch(out[-1].shown) is not None)
@@ -161,6 +168,12 @@ def _merge(units: list[_Unit]) -> list[_Unit]:
         else:
             out.append(unit)
     return out
+
+
+def _same_restore(a: _Unit, b: _Unit) -> bool:
+    """Whether two spans come back the same way: a term's target is text (HTML-encoded on restore),
+    everything else the source exactly (markup, URLs), so the two never share one placeholder."""
+    return (a.output is None) == (b.output is None)
 
 
 def _join(a: _Unit, gap: str, b: _Unit) -> _Unit:

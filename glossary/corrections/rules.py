@@ -30,6 +30,7 @@ import regex
 from glossary.errors import GlossaryError
 from glossary.matcher import CompiledTermbase
 from glossary.protect import TermFinder
+from glossary.spans import find_spans
 from glossary.terms import Term, Termbase
 from glossary.tone import Morphology
 
@@ -231,7 +232,14 @@ class CorrectionSet:
             return None
 
         def find(text: str):
-            matches = compiled.source_matches(text, self.source, self.target)
+            # Never inside what protect() keeps as it is (slots, URLs, e-mails, numbers…): a
+            # correction is the engine's, and "{{Order Number}}" is not the phrase "order number".
+            kept = find_spans(text)
+            matches = [
+                m
+                for m in compiled.source_matches(text, self.source, self.target)
+                if all(m.end <= a or m.start >= b for a, b, _ in kept)
+            ]
             found.extend(Found(m.term.id, m.term.target or "", bool(_LOWER_NEXT.match(text, m.end))) for m in matches)
             return [(m.start, m.end, m.term.target) for m in matches]
 
