@@ -67,16 +67,21 @@ def toy_translate(text: str, formal: bool = False, glossary: dict[str, str] | No
     return "".join(out)
 
 
+class _Listener(ThreadingHTTPServer):
+    request_queue_size = 256  # a burst of 32+ clients connecting at once (bench/llm_engine.py)
+
+
 class _Server:
     """A ThreadingHTTPServer on a free port in a daemon thread; `handle(method, path, query, body, headers)`."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.requests: list[dict] = []
         self._lock = threading.Lock()
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out as two writes: no 40 ms delayed-ACK stall
 
             def log_message(self, *args) -> None:  # quiet test output
                 pass
@@ -109,7 +114,7 @@ class _Server:
 
             do_GET = do_POST = do_DELETE = _any
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _Listener(("127.0.0.1", port), Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
@@ -143,14 +148,14 @@ class Reply:
 class FakeLLMServer(_Server):
     """An OpenAI-compatible chat server as vLLM documents it; `script` replies come first, in order."""
 
-    def __init__(self, model: str = "tiny-llm", logprob: float = -0.05) -> None:
+    def __init__(self, model: str = "tiny-llm", logprob: float = -0.05, port: int = 0) -> None:
         self.model = model
         self.logprob = logprob
         self.script: deque[Reply] = deque()
         self.in_flight = 0
         self.max_in_flight = 0
         self.hold_s = 0.0  # every answer waits this long (to see concurrency)
-        super().__init__()
+        super().__init__(port)
 
     def chat_requests(self) -> list[dict]:
         return [r["body"] for r in self.requests if r["path"] == "/v1/chat/completions"]
