@@ -1,6 +1,6 @@
 """The `tonegate` command: one Typer app assembled from a module per command group.
 
-serve.py (the server), translate.py (translate, detect), keys.py, models.py, glossary.py,
+serve.py (the server), translate.py (translate, detect), keys.py, models.py, glossary.py, corrections.py,
 jobs.py (worker, deadletters, integrations); common.py holds what they share (settings, the data
 folder, Redis, readable errors).
 """
@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from gateway.cli.corrections import corrections_app
 from gateway.cli.glossary import glossary_app
 from gateway.cli.jobs import deadletters_app, integrations_app, worker
 from gateway.cli.keys import keys_app
@@ -54,5 +55,6 @@ app.command()(worker)
 app.add_typer(keys_app, name="keys")
 app.add_typer(models_app, name="models")
 app.add_typer(glossary_app, name="glossary")
+app.add_typer(corrections_app, name="corrections")
 app.add_typer(deadletters_app, name="deadletters")
 app.add_typer(integrations_app, name="integrations")
