@@ -185,9 +185,20 @@ def _records(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
                 records.append((line, cells))
             line = reader.line_num + 1
     except csv.Error as exc:
-        hint = " (a quoted field is never closed)" if "end of data" in str(exc) else ""
-        raise _fail(line, f"malformed row: {exc}{hint}") from None
+        raise _fail(line, f"malformed row: {_csv_problem(str(exc), delimiter)}") from None
     return records
+
+
+def _csv_problem(message: str, delimiter: str) -> str:
+    """The csv module's complaint in the words of someone editing a spreadsheet."""
+    name = _DELIMITER_NAMES.get(delimiter, repr(delimiter))
+    if "end of data" in message:
+        return "a quoted field is never closed (a closing quote is missing)"
+    if "expected after" in message:
+        return f'text follows a closing quote before the next {name}: inside a quoted field write a quote as two ("")'
+    if "field limit" in message:
+        return "a cell is longer than the 131,072 characters a glossary file may hold"
+    return message
 
 
 def _column_name(cell: str) -> str:

@@ -127,7 +127,11 @@ def test_unclosed_quote_points_at_the_row_where_it_opens() -> None:
 
 def test_stray_quote_is_malformed() -> None:
     [(line, message)] = errors_of(parse_table, lines(HEADER, 'dnt,,,"a"b,,,'), ",")
-    assert line == 2 and message.startswith("malformed row:")
+    assert (line, message) == (
+        2,
+        "malformed row: text follows a closing quote before the next comma: inside a quoted field write a quote"
+        ' as two ("")',
+    )
 
 
 def test_empty_file_and_header_only() -> None:
