@@ -9,6 +9,7 @@ returns none gets a neutral prior instead (below), never a false certainty.
 
 from __future__ import annotations
 
+import logging
 import math
 
 import httpx
@@ -20,6 +21,9 @@ from models.errors import ConfigError, EngineFailure
 from models.remote.base import RemoteEngine, api_key, explicit_pairs
 from models.remote.http import RETRY_STATUSES, Transient, retry_after
 from models.remote.prompt import clean_answer, messages
+from models.remote.reviewer import Review, parse_review, review_messages
+
+log = logging.getLogger(__name__)
 
 # With no log-probabilities the engine vouches for nothing: 15 % doubt, the same as a middling neural score.
 NO_LOGPROBS_SCORE = math.log(0.85)
@@ -88,23 +92,35 @@ class OpenAIEngine(RemoteEngine):
             score = NO_LOGPROBS_SCORE
         return Hypothesis(answer.text, score, details, tuple(notes))
 
+    def review(self, source: str, translation: str, pair: LanguagePair) -> Review:
+        """Blocking: the server's MQM-style judgement of a translation made anywhere (models/remote/reviewer.py)."""
+        asked = review_messages(source, translation, pair)
+        completion = self.resilience.call(lambda: self._create(asked, logprobs=False, max_tokens=512), "review")
+        if not completion.choices:
+            raise EngineFailure(f"engine {self.name}: the server answered the review with no choices")
+        return parse_review(completion.choices[0].message.content)
+
     def _complete(self, segment: str, pair: LanguagePair, rules: TranslationRules):
+        return self._create(messages(segment, pair, rules), self._logprobs, self.spec.max_length)
+
+    def _create(self, asked: list[dict[str, str]], logprobs: bool, max_tokens: int):
         try:
             return self.client.chat.completions.create(
                 model=self.model,
-                messages=messages(segment, pair, rules),  # type: ignore[arg-type]
+                messages=asked,  # type: ignore[arg-type]
                 temperature=self.spec.temperature,
-                max_tokens=self.spec.max_length,
-                logprobs=self._logprobs or None,
+                max_tokens=max_tokens,
+                logprobs=True if logprobs else openai.omit,  # null confuses some servers: leave it out
             )
         except openai.APIStatusError as exc:
             message = f"the server answered HTTP {exc.status_code}: {exc.message}"
             if exc.status_code in RETRY_STATUSES:
                 raise Transient(message, retry_after(exc.response.headers)) from exc
-            if exc.status_code == 400 and self._logprobs and "logprob" in str(exc.message).lower():
-                # Some servers refuse the parameter outright: carry on without scores.
+            if exc.status_code == 400 and logprobs and "logprob" in str(exc.message).lower():
+                # Some servers refuse the parameter outright: carry on without scores, from now on.
+                log.warning("engine %s: the server refuses logprobs (%s); asking without them", self.name, exc.message)
                 self._logprobs = False
-                raise Transient("the server does not support logprobs; asking without them", 0.0) from exc
+                return self._create(asked, False, max_tokens)
             raise EngineFailure(f"engine {self.name}: {message}") from exc
         except openai.APITimeoutError as exc:
             raise Transient(f"no answer within {self.spec.timeout_s:g} s") from exc

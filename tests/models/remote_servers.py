@@ -143,6 +143,7 @@ class Reply:
     transform: Callable[[str], str] | None = None  # applied to the toy translation
     logprobs: bool = True
     finish_reason: str = "stop"
+    message: str = ""  # an error status's message
 
 
 class FakeLLMServer(_Server):
@@ -172,7 +173,8 @@ class FakeLLMServer(_Server):
         try:
             time.sleep(max(reply.delay_s, self.hold_s))
             if reply.status != 200:
-                err = {"object": "error", "message": f"scripted {reply.status}", "type": "server", "code": reply.status}
+                text = reply.message or f"scripted {reply.status}"
+                err = {"object": "error", "message": text, "type": "server", "code": reply.status}
                 return reply.status, err, reply.headers
             if body.get("model") != self.model:
                 return 404, {"object": "error", "message": f"The model `{body.get('model')}` does not exist."}, {}

@@ -15,6 +15,7 @@ from models.remote.http import CircuitOpen, retry_after
 from models.remote.libretranslate import LibreTranslateEngine
 from models.remote.openai_engine import NO_LOGPROBS_SCORE, OpenAIEngine
 from models.remote.prompt import clean_answer
+from models.remote.reviewer import MQMError, parse_review
 from tests.models.remote_servers import FakeDeepLServer, FakeLibreTranslateServer, FakeLLMServer, Reply
 
 EN_ES = LanguagePair("en", "es")
@@ -130,6 +131,51 @@ def test_openai_without_logprobs_gets_a_neutral_score(llm):
         engine.close()
     assert hyp.score == pytest.approx(NO_LOGPROBS_SCORE)
     assert 0.1 < 1 - math.exp(hyp.score) < 0.2
+
+
+def test_openai_asks_again_without_logprobs_when_the_server_refuses_them(llm):
+    llm.script.append(Reply(status=400, message="logprobs is not supported by this model"))
+    engine = openai_engine(llm, retries=0)
+    try:
+        [first] = engine.translate(["Hello"], EN_ES)
+        [second] = engine.translate(["thanks"], EN_ES)
+    finally:
+        engine.close()
+    assert (first.text, second.text) == ("Hola", "gracias")
+    assert first.score == second.score == pytest.approx(NO_LOGPROBS_SCORE)
+    asked = [r.get("logprobs") for r in llm.chat_requests()]
+    assert asked == [True, None, None]  # refused once, then left out
+
+
+def test_openai_reviews_a_translation_mqm_style(llm):
+    answer = '```json\n{"errors": [{"category": "style/register", "severity": "major", "span": "tu"}]}\n```'
+    llm.script.append(Reply(content=answer))
+    engine = openai_engine(llm)
+    try:
+        review = engine.review("Your refund is ready.", "Tu reembolso está listo.", EN_ES)
+    finally:
+        engine.close()
+    assert review.errors == (MQMError("style/register", "major", "tu"),)
+    assert not review.fit and review.mqm_score == 5.0
+    [req] = llm.chat_requests()
+    assert "MQM" in req["messages"][0]["content"] and "Tu reembolso está listo." in req["messages"][1]["content"]
+    assert req["temperature"] == 0 and "logprobs" not in req
+
+
+@pytest.mark.parametrize(
+    "answer, fit",
+    [('{"errors": []}', True), ('{"errors": [{"category": "fluency/spelling", "severity": "Minor"}]}', True)],
+)
+def test_review_answers_are_read_strictly(answer, fit):
+    assert parse_review(answer).fit is fit
+
+
+@pytest.mark.parametrize(
+    "answer", ["Looks good to me!", '{"errors": "none"}', '{"errors": [{"severity": "awful"}]}', "{not json}"]
+)
+def test_review_answers_that_are_not_the_asked_json_fail(answer):
+    with pytest.raises(EngineFailure, match="reviewer"):
+        parse_review(answer)
 
 
 def test_openai_reports_an_answer_cut_at_max_length(llm):
