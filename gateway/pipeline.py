@@ -27,7 +27,7 @@ from gateway.confidence import (
     review_below,
 )
 from gateway.conversations import ConversationLanguages
-from gateway.engine_rules import engine_rules
+from gateway.engine_rules import EngineRules
 from gateway.language import DETECTOR, GIVEN, Context, decide
 from gateway.memory import TranslationMemory
 from gateway.metrics import Metrics
@@ -115,6 +115,7 @@ class Pipeline:
         self.rules = rules
         self.term_strategy = term_strategy
         self._rendering_cache: dict[tuple[str, str], str] = {}
+        self._engine_rules = EngineRules()  # what remote engines are told (gateway/engine_rules.py)
         self._renderings_lock = threading.Lock()
         self.morphologies = dict(morphologies or {})
         self.round_trip = round_trip
@@ -483,7 +484,7 @@ class Pipeline:
         # Engines that follow rules (an LLM, DeepL) get the brand's as plain data; the others never see them.
         given = None
         if flat and self.registry.route(source, target).takes_rules:
-            given = engine_rules(rules, source, target, fmt, found)
+            given = self._engine_rules.build(rules, source, target, fmt, found)
         with self.metrics.time("translate"):
             hyps, route = self.registry.translate(flat, source, target, given) if flat else ([], None)
         if route is not None:

@@ -45,6 +45,15 @@ class Route:
         return tuple(pair.target for _, pair in self.hops[:-1])
 
     @property
+    def kinds(self) -> tuple[str, ...]:
+        """Each hop's engine kind ("apertium", "openai", …); a fallback chain counts as its first choice."""
+        out = []
+        for engine, _ in self.hops:
+            members = getattr(engine, "members", None)
+            out.append(members[0].kind if members else engine.kind)
+        return tuple(out)
+
+    @property
     def takes_rules(self) -> bool:
         """Whether an engine on the way follows TranslationRules (an LLM, DeepL), so they are worth building."""
         return any(hasattr(engine, "translate_with_rules") for engine, _ in self.hops)

@@ -437,6 +437,7 @@ def test_fallback_chain_serves_with_the_next_engine_and_says_so(llm):
     try:
         assert registry.route("en", "es").label == "llm-first:en-es"
         assert registry.route("es", "en").label == "apertium:es-en"
+        assert registry.route("en", "es").kinds == ("openai",) and registry.route("es", "en").kinds == ("apertium",)
         [ok], _ = registry.translate(["thanks"], "en", "es")
         assert ok.text == "gracias" and not ok.notes
         llm.script.append(Reply(status=500))
