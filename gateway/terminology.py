@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import regex
 
 from gateway.confidence import Signal
-from glossary.inflect import analyse, fit_target, forms_of, replace_form
+from glossary.inflect import agree_determiners, analyse, fit_target, forms_of, replace_form
 from glossary.matcher import CompiledTermbase, TermMatch
 from glossary.protect import TermFinder
 from glossary.store import TermbaseStore
@@ -112,6 +112,11 @@ def check(text: str, target: str, rules: BrandRules, found: list[TermMatch], mor
         if rules.compiled is not None and (fixed_issues or fixed):
             # A fix may have touched a forbidden word again; a second pass is cheap and settles it.
             out.text, _ = _replace_forbidden(out.text, rules.compiled, target, morphology)
+    if morphology is not None:
+        # A term put in by a mask or a post-edit may not agree with the determiner the engine wrote.
+        for noun in dict.fromkeys(_first_word(m.term.target) for m in found if m.term.kind == "term"):
+            if noun:
+                out.text = agree_determiners(out.text, noun, morphology)
     seen: set[str] = set()
     for m in found:
         if m.term.id in seen:
@@ -153,6 +158,11 @@ def post_edit(text: str, term: Term, rendering: str | None, morphology: Morpholo
     if m.group(0)[:1].isupper() and not value[:1].isupper():
         value = value[:1].upper() + value[1:]
     return text[: m.start()] + value + text[m.end() :]
+
+
+def _first_word(text: str | None) -> str | None:
+    """The head of a Romance noun phrase ("número de seguimiento" → "número")."""
+    return text.split()[0] if text and text.split() else None
 
 
 def _other(register: str) -> str:

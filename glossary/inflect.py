@@ -330,6 +330,41 @@ def _agree_determiner(
     return text[: prev.start()] + form + text[prev.end() :], len(form) - len(prev.group())
 
 
+def agree_determiners(text: str, noun: str, morphology: Morphology) -> str:
+    """A determiner right before a form of the (dictionary-form) `noun` takes its gender and number:
+    a term put in by a mask comes back as "mi ⟦0⟧" → "mi pedidos"; this makes it "mis pedidos"."""
+    words = analyse(text, morphology)
+    edits: list[tuple[int, int, str]] = []
+    for k, w in enumerate(words):
+        if k == 0 or text[words[k - 1].end : w.start].strip():
+            continue
+        nouns = [r for r in w.readings if _cat(r) in _NOUNS and _lemma(r) == noun.casefold()]
+        if not nouns:
+            continue
+        gender, number = _tag(nouns[0], _GENDERS | frozenset({"mf"})), _tag(nouns[0], _NUMBERS)
+        prev = words[k - 1]
+        dets = [r for r in prev.readings if _cat(r) == "det"]
+        if not dets or number is None:
+            continue
+        r = dets[0]
+        det_gender, det_number = _tag(r, _GENDERS | frozenset({"mf"})), _tag(r, _NUMBERS)
+        want_gender = det_gender if det_gender in (None, "mf") or gender in (None, "mf") else gender
+        if det_number in (number, None) and want_gender == det_gender:
+            continue
+
+        def swap(t: str, gender: str | None = want_gender, number: str = number) -> str:
+            if t in _NUMBERS:
+                return number
+            return gender if t in _GENDERS and gender else t
+
+        form = _generate(morphology, _Reading((_Part(r.head.lemma, tuple(swap(t) for t in r.head.tags)),)))
+        if form:
+            edits.append((prev.start, prev.end, _recase(prev.text, form, initial=True)))
+    for start, end, form in reversed(edits):
+        text = text[:start] + form + text[end:]
+    return text
+
+
 def forms_of(
     text: str, lemma: str, morphology: Morphology, cats: frozenset[str] | None = None
 ) -> list[tuple[Word, _Reading]]:

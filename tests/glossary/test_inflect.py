@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.terminology import _replace_forbidden, post_edit
-from glossary.inflect import analyse, fit_target, present, replace_form
+from gateway.terminology import BrandRules, _replace_forbidden, check, post_edit
+from glossary.inflect import agree_determiners, analyse, fit_target, present, replace_form
 from glossary.matcher import CompiledTermbase
 from glossary.protect import protect, restore
 from glossary.terms import Termbase, make_term
@@ -123,3 +123,18 @@ def test_no_capital_after_a_kept_name_mid_sentence():
     masked = protect("Ask SwiftShip Support.", keep=["SwiftShip"])
     out = masked.text.replace("Ask ", "Pregunte a ").replace(" Support.", " Soporte.")
     assert restore(out, masked, "es").text == "Pregunte a SwiftShip Soporte."
+
+
+def test_the_determiner_agrees_with_a_term_put_in_by_a_mask(es):
+    assert agree_determiners("¿Dónde están mi pedidos?", "pedido", es) == "¿Dónde están mis pedidos?"
+    assert agree_determiners("Revise la pedido y las pedidos.", "pedido", es) == "Revise el pedido y los pedidos."
+    assert agree_determiners("Su pedido llegó; sus pedidos también.", "pedido", es) == (
+        "Su pedido llegó; sus pedidos también."
+    )
+
+
+def test_check_makes_the_determiner_agree_with_an_inflected_term(compiled, en, es):
+    found = compiled.source_matches("Where are my orders?", "en", "es", en, es)
+    text = "¿Dónde están mi pedidos?"  # what Apertium makes of "Where are my ⟦0⟧?" with ⟦0⟧ = "pedidos"
+    assert check(text, "es", BrandRules(compiled, None), found, es).text == "¿Dónde están mis pedidos?"
+    assert check(text, "es", BrandRules(compiled, None), found, None).text == text  # no morphology: untouched
