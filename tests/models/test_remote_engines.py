@@ -221,6 +221,25 @@ def test_openai_retries_5xx_then_opens_the_circuit(llm):
     assert health.failures == 2 and health.circuit_opens == 1 and "503" in health.last_error
 
 
+def test_an_open_circuit_lets_one_trial_through_and_closes_on_success(llm):
+    import time
+
+    llm.script.append(Reply(status=503))
+    engine = openai_engine(llm, retries=0, failure_threshold=1, reset_after_s=0.2)
+    try:
+        with pytest.raises(EngineFailure):
+            engine.translate(["Hello"], EN_ES)
+        with pytest.raises(CircuitOpen):
+            engine.translate(["Hello"], EN_ES)
+        time.sleep(0.3)  # past reset_after_s: the next call is the half-open trial
+        [hyp] = engine.translate(["thanks"], EN_ES)
+        health = engine.health()
+    finally:
+        engine.close()
+    assert hyp.text == "gracias"
+    assert health.state == "ok" and health.circuit_opens == 1 and len(llm.chat_requests()) == 2
+
+
 def test_openai_times_out_a_slow_server(llm):
     llm.script.append(Reply(delay_s=3))
     engine = openai_engine(llm, timeout_s=0.5, retries=0)
@@ -450,6 +469,28 @@ def test_fallback_chain_serves_with_the_next_engine_and_says_so(llm):
         assert len(llm.chat_requests()) == sent  # the open circuit skips the server at once
         assert "unavailable" in again.notes[0]
         assert registry.chains[0].fallbacks == 2
+    finally:
+        registry.close()
+
+
+def test_a_chain_whose_engines_all_fail_says_why(llm):
+    from models.registry import EngineRegistry
+
+    common = {"kind": "openai", "model": llm.model, "pairs": ["en-es"], "retries": 0}
+    specs = parse_engine_specs(
+        {
+            "engine": [
+                {"name": "a", "base_url": f"{llm.url}/v1", **common},
+                {"name": "b", "base_url": f"{llm.url}/v1", **common},
+                {"name": "both", "kind": "fallback", "engines": ["a", "b"]},
+            ]
+        }
+    )
+    registry = EngineRegistry.from_specs(specs)
+    llm.script.extend([Reply(status=500), Reply(status=502)])
+    try:
+        with pytest.raises(EngineFailure, match=r"every engine of both failed for en-es: a: .*500.*; b: .*502"):
+            registry.translate(["Hello"], "en", "es")
     finally:
         registry.close()
 

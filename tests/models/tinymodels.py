@@ -1,4 +1,5 @@
-"""Build tiny seq2seq models (random weights, vocabularies trained on a few lines) for engine tests.
+"""Build tiny models (random weights, vocabularies trained on a few lines) for engine tests: seq2seq
+translation models, and a chat model for `transformers serve` (build_causal_lm).
 
 They exercise the real loading, tokenisation, batching, scoring and conversion code of the neural
 engines; their translations are noise. Nothing here downloads anything.
