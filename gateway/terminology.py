@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 import regex
 
 from gateway.confidence import Signal
-from glossary.inflect import agree_determiners, analyse, fit_target, forms_of, replace_form
+from glossary.inflect import agree_determiners, analyse, forms_of, replace_form
 from glossary.matcher import CompiledTermbase, TermMatch
 from glossary.protect import TermFinder
 from glossary.store import TermbaseStore
+from glossary.target_form import fit_target
 from glossary.terms import Term
 from glossary.tone import Morphology, check_tone
 from models.errors import ModelError

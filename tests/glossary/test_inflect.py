@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from gateway.terminology import BrandRules, _replace_forbidden, check, post_edit
-from glossary.inflect import agree_determiners, analyse, fit_target, present, replace_form
+from glossary.inflect import agree_determiners, analyse, present, replace_form
 from glossary.matcher import CompiledTermbase
 from glossary.protect import protect, restore
+from glossary.target_form import fit_target
 from glossary.terms import Termbase, make_term
 from models.morphology import ApertiumMorphology
 
