@@ -9,6 +9,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 import anyio
 from fastapi import FastAPI
 
+from gateway.contract import install_openapi
 from gateway.errors import install_error_handlers
 from gateway.integrations.worker import JobWorker, timing_from
 from gateway.limits import BodySizeLimit
@@ -89,4 +90,5 @@ def create_app(settings: Settings | None = None, services_factory: ServicesFacto
     ):
         app.include_router(router)
     install_ui(app)
+    install_openapi(app, max_texts=settings.max_texts, max_text_chars=settings.max_text_chars)
     return app

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 from redis.asyncio import Redis
 
+from gateway.contract import LanguageCode, language_map
 from glossary.tone import TONE_LANGUAGES
 from models.errors import UnknownLanguage
 from models.langcodes import normalize
@@ -24,7 +25,7 @@ class ReviewRule(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    below: float | None = Field(default=None, ge=0.0, le=1.0, description="review when confidence < below")
+    below: float | None = Field(default=None, ge=0.0, le=1.0, strict=True, description="review when confidence < below")
     deadline_s: int = Field(default=DEFAULT_DEADLINE_S, ge=1, le=30 * 86400)
     # hold: the customer gets nothing until an editor decides; send_mt: the machine translation
     # goes out when the deadline passes (chat cannot keep a customer waiting for hours).
@@ -34,17 +35,47 @@ class ReviewRule(BaseModel):
 Direction = Literal["inbound", "outbound"]
 
 
-class Brand(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+def _review_schema(schema: dict) -> None:
+    """Channel names as the `_review` validator checks them."""
+    review = schema["properties"]["review"]
+    review["additionalProperties"]["propertyNames"] = {"pattern": CHANNEL_NAME.pattern}
 
-    name: str
+
+def settings_schema() -> dict:
+    """The body of PUT /v1/brands/{brand}: a brand's settings, its name coming from the path."""
+    schema = Brand.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def inline(node: object) -> object:  # the OpenAPI document has no place for pydantic's $defs
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return inline(defs[node["$ref"].rsplit("/", 1)[1]])
+            return {k: inline(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [inline(v) for v in node]
+        return node
+
+    schema = inline(schema)
+    schema["properties"].pop("name")
+    schema["required"] = [r for r in schema.get("required", []) if r != "name"]
+    schema["title"] = "BrandSettings"
+    return schema
+
+
+class Brand(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_review_schema)
+
+    name: str = Field(json_schema_extra={"pattern": BRAND_NAME.pattern})
     display_name: str = ""
     # Languages the brand serves: detection weighs them up without ruling the others out.
-    languages: list[str] = Field(default_factory=list)
-    agent_lang: str = "en"
-    review_below: float | None = Field(default=None, ge=0.0, le=1.0)
+    languages: list[LanguageCode] = Field(default_factory=list)
+    agent_lang: LanguageCode = "en"
+    review_below: float | None = Field(default=None, ge=0.0, le=1.0, strict=True)
     # Register per target language ("es": "formal"): translations are checked and fixed to it.
-    tone: dict[str, Literal["formal", "informal"]] = Field(default_factory=dict)
+    tone: Annotated[
+        dict[str, Literal["formal", "informal"]],
+        WithJsonSchema(language_map({"enum": ["formal", "informal"]}, tone=True)),
+    ] = Field(default_factory=dict)
     # Per direction, per channel ("chat", "email", or "default" for the rest) review rules;
     # review_below stays the brand-wide threshold when no rule names one.
     review: dict[Direction, dict[str, ReviewRule]] = Field(default_factory=dict)
@@ -68,10 +99,7 @@ class Brand(BaseModel):
     @field_validator("languages")
     @classmethod
     def _languages(cls, v: list[str]) -> list[str]:
-        try:
-            return list(dict.fromkeys(normalize(code) for code in v))
-        except UnknownLanguage as exc:
-            raise ValueError(str(exc)) from None
+        return list(dict.fromkeys(v))
 
     @field_validator("review")
     @classmethod
@@ -98,14 +126,6 @@ class Brand(BaseModel):
                 raise ValueError(f"no tone rules for {lang!r}; tone languages: {', '.join(TONE_LANGUAGES)}")
             out[lang] = register
         return out
-
-    @field_validator("agent_lang")
-    @classmethod
-    def _agent_lang(cls, v: str) -> str:
-        try:
-            return normalize(v)
-        except UnknownLanguage as exc:
-            raise ValueError(str(exc)) from None
 
 
 DEMO_BRAND = Brand(

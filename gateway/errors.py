@@ -13,7 +13,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from glossary.errors import GlossaryError, ImportFailed, InvalidTerm
+from glossary.errors import DuplicateTerm, GlossaryError, ImportFailed, InvalidTerm
 from models.errors import ConfigError, EngineBusy, EngineFailure, ModelError, UnknownLanguage, UnsupportedPair
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,16 @@ class BadRequest(GatewayError):
 
 class InvalidInput(GatewayError):
     status, type = 422, "invalid_input"
+
+
+# Two fields that must differ: rules a JSON schema cannot state, so clients learn them from these
+# types (the API contract test accepts them as the only 422s for schema-valid requests).
+class SameLanguage(InvalidInput):
+    type = "same_language"
+
+
+class SameText(InvalidInput):
+    type = "same_text"
 
 
 class Unauthorized(GatewayError):
@@ -157,6 +167,8 @@ def install_error_handlers(app: FastAPI) -> None:
             return JSONResponse(body, status_code=422)
         if isinstance(exc, (TermNotFound, VersionNotFound)):
             return JSONResponse(error_body("not_found", str(exc)), status_code=404)
+        if isinstance(exc, DuplicateTerm):
+            return JSONResponse(error_body("duplicate", str(exc)), status_code=409)
         if isinstance(exc, InvalidTerm):
             return JSONResponse(error_body("invalid_term", str(exc)), status_code=422)
         return JSONResponse(error_body("conflict", str(exc)), status_code=409)

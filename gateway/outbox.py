@@ -27,6 +27,7 @@ import httpx
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
+from gateway.contract import STREAM_CURSOR
 from gateway.errors import InvalidInput
 from gateway.queues import JOBS, OUTBOX_GROUP
 from gateway.review import OUTBOX, P, ReviewStore
@@ -36,7 +37,7 @@ log = logging.getLogger("tonegate.outbox")
 GROUP = OUTBOX_GROUP
 INTEGRATION_SCHEME = "integration://"  # callback_url of items held by a helpdesk integration
 RETRIES = P + "callback-retries"  # entry id -> {"attempts", "next_ms"}: backoff survives restarts
-_CURSOR = re.compile(r"^\d+(-\d+)?$")
+_CURSOR = re.compile(STREAM_CURSOR)
 
 
 def _s(v: object) -> str:
@@ -65,7 +66,7 @@ class Outbox:
 
     async def read(self, after: str | None, limit: int) -> tuple[list[dict], str | None]:
         """Messages strictly after the cursor, oldest first, and the cursor to pass next time."""
-        if after is not None and not _CURSOR.match(after):
+        if after is not None and not _CURSOR.fullmatch(after):
             raise InvalidInput(
                 f"after must be a cursor returned by this endpoint (like '1764000000000-0'), not {after!r}"
             )

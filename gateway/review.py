@@ -51,6 +51,11 @@ def brand_key(brand: str) -> str:
     return P + "brand:" + brand
 
 
+def _score(unix_s: float) -> int:
+    """Milliseconds as a sorted-set score; far-off times clamp to ±10^15 s rather than overflow."""
+    return int(max(-1e15, min(1e15, unix_s)) * 1000)
+
+
 def pair_key(pair: str) -> str:
     return P + "pair:" + pair
 
@@ -392,8 +397,8 @@ class ReviewStore:
             raise InvalidInput(f"unknown status {unknown[0]!r}; use one of: {', '.join(STATUSES)}")
         if pair and allowed_pairs and pair not in allowed_pairs:
             return Page(0, [])
-        lo = "-inf" if deadline_after is None else int(deadline_after * 1000)
-        hi = "+inf" if deadline_before is None else int(deadline_before * 1000)
+        lo = "-inf" if deadline_after is None else _score(deadline_after)
+        hi = "+inf" if deadline_before is None else _score(deadline_before)
         tmp = P + "tmp:" + secrets.token_hex(8)
         temps: list[str] = []
 
@@ -432,6 +437,11 @@ class ReviewStore:
         offset_of_count = len(results) - (3 if temps else 2)
         total, ids = results[offset_of_count], results[offset_of_count + 1]
         return Page(int(total), await self._items([_s(i) for i in ids]))
+
+    async def pairs(self) -> list[str]:
+        """The language pairs that have items, e.g. to filter on one side of a pair."""
+        prefix = P + "pair:"
+        return sorted({_s(k)[len(prefix) :] async for k in self.redis.scan_iter(match=prefix + "*", count=1000)})
 
     async def _run(self, script, item_id: str, who: str, *extra: object) -> list[str]:
         out = await script(keys=[item_key(item_id)], args=[P, item_id, who, *extra])

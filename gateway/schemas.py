@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
+
+from gateway.contract import (
+    CALLBACK_URL_PATTERN,
+    NOTE_SCHEMA,
+    TERM_TEXT_SCHEMA,
+    LanguageCode,
+    LanguagePair,
+    language_map,
+    non_blank,
+    texts_schema,
+)
 
 
 class _Body(BaseModel):
@@ -23,9 +34,9 @@ def _texts(v: str | list[str]) -> str | list[str]:
 
 
 class TranslateRequest(_Body):
-    text: str | list[str]
-    target_lang: str = Field(min_length=2, max_length=16)
-    source_lang: str | None = Field(default=None, max_length=16)
+    text: Annotated[str | list[str], WithJsonSchema(texts_schema())]
+    target_lang: LanguageCode
+    source_lang: LanguageCode | None = None
     brand: str | None = Field(default=None, max_length=64)
     format: Literal["text", "html", "markdown"] = "text"
     conversation_id: str | None = Field(default=None, min_length=1, max_length=200)
@@ -33,7 +44,9 @@ class TranslateRequest(_Body):
     # outbound (agent -> customer) + brand + conversation_id: doubtful translations are held for review.
     direction: Literal["inbound", "outbound"] | None = None
     channel: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$", description="chat, email, …")
-    callback_url: str | None = Field(default=None, max_length=2000, description="POSTed the reviewed text")
+    callback_url: str | None = Field(
+        default=None, max_length=2000, pattern=CALLBACK_URL_PATTERN, description="POSTed the reviewed text"
+    )
 
     _check_text = field_validator("text")(_texts)
 
@@ -44,8 +57,11 @@ class TranslateRequest(_Body):
             return v
         from urllib.parse import urlsplit
 
-        parts = urlsplit(v)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        try:
+            parts = urlsplit(v)
+        except ValueError:  # e.g. an unclosed IPv6 bracket
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError("callback_url must be an absolute http:// or https:// URL")
         return v
 
@@ -94,9 +110,9 @@ class TranslateResponse(BaseModel):
 
 
 class DetectRequest(_Body):
-    text: str | list[str]
-    candidates: list[str] | None = Field(default=None, max_length=100)
-    prefer: list[str] | None = Field(default=None, max_length=100)
+    text: Annotated[str | list[str], WithJsonSchema(texts_schema())]
+    candidates: list[LanguageCode] | None = Field(default=None, min_length=1, max_length=100)
+    prefer: list[LanguageCode] | None = Field(default=None, max_length=100)
 
     _check_text = field_validator("text")(_texts)
 
@@ -128,16 +144,14 @@ class LanguagesResponse(BaseModel):
 class KeyCreate(_Body):
     role: Literal["helpdesk", "editor", "admin"]
     label: str = Field(default="", max_length=200)
-    pairs: list[str] = Field(
+    pairs: list[LanguagePair] = Field(
         default_factory=list, max_length=200, description='review only these pairs, e.g. ["en-es"]'
     )
 
     @field_validator("pairs")
     @classmethod
     def _pairs(cls, v: list[str]) -> list[str]:
-        from gateway.keys import normalize_pair
-
-        return list(dict.fromkeys(normalize_pair(p) for p in v))
+        return list(dict.fromkeys(v))
 
 
 class KeyCreated(BaseModel):
@@ -170,20 +184,58 @@ class BrandOut(BaseModel):
 
 
 class ToneBody(_Body):
-    registers: dict[str, Literal["formal", "informal"]] = Field(
-        description='register per target language, e.g. {"es": "formal", "de": "informal"}'
-    )
+    registers: Annotated[
+        dict[str, Literal["formal", "informal"]],
+        WithJsonSchema(language_map({"enum": ["formal", "informal"]}, tone=True)),
+    ] = Field(description='register per target language, e.g. {"es": "formal", "de": "informal"}')
 
 
-class TermIn(_Body):
-    kind: Literal["dnt", "term", "forbidden"]
-    source: str
-    target: str | None = None
-    source_lang: str | None = None
-    target_lang: str | None = None
-    case_sensitive: bool | None = None
-    variants: list[str] = Field(default_factory=list, max_length=50)
-    note: str = ""
+# A glossary entry as the API takes it; glossary.terms.make_term checks the same rules again
+# (for files too). One model per kind, so the schema states which fields each kind needs.
+TermText = Annotated[str, WithJsonSchema(TERM_TEXT_SCHEMA)]
+Note = Annotated[str, WithJsonSchema(NOTE_SCHEMA)]
+Variant = Annotated[
+    str, WithJsonSchema({**TERM_TEXT_SCHEMA, "allOf": [*TERM_TEXT_SCHEMA["allOf"], {"pattern": "^[^|]*$"}]})
+]
+
+
+class _TermBase(_Body):
+    source: TermText
+    case_sensitive: bool | None = Field(default=None, strict=True)
+    note: Note = ""
+
+
+class DntTermIn(_TermBase):
+    """A name kept as it is in every language."""
+
+    kind: Literal["dnt"]
+    target: None = Field(default=None, description="leave out: a dnt entry is kept as it is")
+    source_lang: LanguageCode | None = None
+    target_lang: LanguageCode | None = None
+    variants: list[str] = Field(default_factory=list, max_length=0)
+
+
+class TranslatedTermIn(_TermBase):
+    """A term with its required translation (and accepted inflected forms)."""
+
+    kind: Literal["term"]
+    target: TermText
+    source_lang: LanguageCode = Field(description="differs from target_lang")
+    target_lang: LanguageCode
+    variants: list[Variant] = Field(default_factory=list, max_length=50)
+
+
+class ForbiddenTermIn(_TermBase):
+    """A word the brand never uses in target_lang, and its replacement (which differs from it)."""
+
+    kind: Literal["forbidden"]
+    target: TermText
+    source_lang: LanguageCode | None = None
+    target_lang: LanguageCode
+    variants: list[str] = Field(default_factory=list, max_length=0)
+
+
+TermIn = Annotated[DntTermIn | TranslatedTermIn | ForbiddenTermIn, Field(discriminator="kind")]
 
 
 class TermOutFull(BaseModel):
@@ -278,22 +330,15 @@ class ReviewPage(BaseModel):
 
 
 class ClaimBody(_Body):
-    lease_s: float = Field(default=300, ge=1, le=3600, description="how long the claim holds")
+    lease_s: float = Field(default=300, ge=1, le=3600, strict=True, description="how long the claim holds")
 
 
 class ApproveBody(_Body):
-    text: str = Field(min_length=1, max_length=100_000, description="the edited (or accepted) translation")
-
-    @field_validator("text")
-    @classmethod
-    def _not_blank(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("text is empty")
-        return v
+    text: non_blank("text", 100_000) = Field(description="the edited (or accepted) translation")
 
 
 class RejectBody(_Body):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: non_blank("reason", 2000)
 
 
 class OutboxMessage(BaseModel):
@@ -317,18 +362,11 @@ class OutboxPage(BaseModel):
 class QualityRequest(_Body):
     """A (source, translation) pair made anywhere, to score (POST /v1/quality)."""
 
-    source: str = Field(min_length=1)
+    source: non_blank("source")
     translation: str
-    source_lang: str = Field(min_length=2, max_length=16)
-    target_lang: str = Field(min_length=2, max_length=16)
+    source_lang: LanguageCode
+    target_lang: LanguageCode
     brand: str | None = Field(default=None, max_length=64)
-
-    @field_validator("source")
-    @classmethod
-    def _source(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("source is empty")
-        return v
 
 
 class QualityResponse(BaseModel):

@@ -11,6 +11,10 @@ class InvalidTerm(GlossaryError):
     """One entry is wrong; the message says which field and how to fix it."""
 
 
+class DuplicateTerm(InvalidTerm):
+    """The entry would duplicate one the termbase already holds (a conflict with its state)."""
+
+
 class ImportFailed(GlossaryError):
     """A file import found errors; nothing was applied. `errors` holds (line number, message)."""
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from redis.exceptions import WatchError
 
-from glossary.errors import GlossaryError, InvalidTerm
+from glossary.errors import DuplicateTerm, GlossaryError
 from glossary.terms import Term, Termbase, find_duplicates, make_term
 
 _PREFIX = "tonegate:glossary:"
@@ -141,7 +141,7 @@ class TermbaseStore:
                     dupes = find_duplicates(after)
                     if dupes:
                         first, second = dupes[0]
-                        raise InvalidTerm(
+                        raise DuplicateTerm(
                             f"duplicate entry: {second.kind} {second.source!r}"
                             f" ({second.source_lang or 'any'}→{second.target_lang or 'any'}) already exists"
                             f" with id {first.id}"

@@ -114,3 +114,18 @@ def flores(code: str) -> str:
 
 def english_name(code: str) -> str:
     return LANGUAGES[normalize(code)][2]
+
+
+def is_base(code: str) -> bool:
+    """An ISO 639-1 or 639-3 code, which `normalize` also takes with a region part after it."""
+    return code in LANGUAGES or code in _BY_ISO3
+
+
+def spellings() -> dict[str, str]:
+    """Every lower-case code `normalize` accepts without a region part (ISO 639-1, 639-3, the
+    aliases), mapped to the gateway's code; `normalize` also takes any of them with a region or
+    script after '-' or '_' ("pt-BR", "spa_Latn")."""
+    out = {code: code for code in LANGUAGES}
+    out.update(_BY_ISO3)
+    out.update(_ALIASES)
+    return out

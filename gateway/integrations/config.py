@@ -6,12 +6,23 @@ file entries are the source of truth for what they name and cannot be changed th
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
+from gateway.contract import LanguageCode
 from gateway.errors import problems
 from gateway.integrations.base import Kind
 from models.errors import UnknownLanguage
@@ -20,6 +31,13 @@ from models.langcodes import normalize
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 # A secret shorter than this is guessable; helpdesks generate 20+ characters.
 _MIN_SECRET = 16
+_SECRET = {"type": "string", "minLength": _MIN_SECRET}
+# A scheme and a host; the schema's pattern allows the whitespace that str_strip_whitespace removes.
+_BASE_URL = r"^https?://[^/?#\s]"
+_BASE_URL_SCHEMA = r"^\s*https?://[^/?#\s]"
+_SECRETS_SCHEMA = {
+    "anyOf": [_SECRET, {"type": "array", "items": _SECRET, "minItems": 1, "maxItems": 2}, {"type": "null"}]
+}
 
 
 def _lang(v: str) -> str:
@@ -35,28 +53,41 @@ class IntegrationFields(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     base_url: str | None = Field(
-        default=None, description="the helpdesk's address, e.g. https://chat.example.com; for generic: where to POST"
+        default=None,
+        description="the helpdesk's address, e.g. https://chat.example.com; for generic: where to POST",
+        json_schema_extra={"pattern": _BASE_URL_SCHEMA},
     )
     api_token: SecretStr | None = Field(default=None, description="token used to post notes and replies")
-    webhook_secret: list[SecretStr] | None = Field(
+    webhook_secret: Annotated[list[SecretStr] | None, WithJsonSchema(_SECRETS_SCHEMA)] = Field(
         default=None, description="one secret, or two while rotating; the helpdesk signs webhooks with it"
     )
     allow_token: bool | None = Field(
         default=None,
+        strict=True,
         description="also accept unsigned webhooks that carry the secret itself (X-Tonegate-Token or "
         "?token=), for sources that cannot sign; opt-in",
     )
     brand: str | None = None
-    agent_lang: str | None = None
-    agent_langs: dict[str, str] | None = Field(default=None, description="per agent id (as the helpdesk sends it)")
-    customer_lang: str | None = Field(default=None, description="used when a conversation's language is unknown")
-    inbound: bool | None = Field(default=None, description="post a translated internal note for customer messages")
-    outbound: bool | None = Field(default=None, description="translate agent replies marked with the prefix or tag")
+    agent_lang: LanguageCode | None = None
+    agent_langs: dict[str, LanguageCode] | None = Field(
+        default=None, description="per agent id (as the helpdesk sends it)"
+    )
+    customer_lang: LanguageCode | None = Field(
+        default=None, description="used when a conversation's language is unknown"
+    )
+    inbound: bool | None = Field(
+        default=None, strict=True, description="post a translated internal note for customer messages"
+    )
+    outbound: bool | None = Field(
+        default=None, strict=True, description="translate agent replies marked with the prefix or tag"
+    )
     outbound_prefix: str | None = Field(
-        default=None, description="an agent's private note starting with this is a reply to translate"
+        default=None,
+        description="an agent's private note starting with this is a reply to translate",
+        json_schema_extra={"pattern": r"\S"},
     )
     outbound_tag: str | None = Field(default=None, description="or: an agent message carrying this tag")
-    enabled: bool | None = None
+    enabled: bool | None = Field(default=None, strict=True)
 
     @field_validator("webhook_secret", mode="before")
     @classmethod
@@ -78,19 +109,9 @@ class IntegrationFields(BaseModel):
     @field_validator("base_url")
     @classmethod
     def _url(cls, v: str | None) -> str | None:
-        if v is not None and not v.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
+        if v is not None and not re.match(_BASE_URL, v):
+            raise ValueError("must start with http:// or https:// and a host name")
         return v.rstrip("/") if v else v
-
-    @field_validator("agent_lang", "customer_lang")
-    @classmethod
-    def _langs(cls, v: str | None) -> str | None:
-        return _lang(v) if v else v
-
-    @field_validator("agent_langs")
-    @classmethod
-    def _agent_langs(cls, v: dict[str, str] | None) -> dict[str, str] | None:
-        return {str(k): _lang(lang) for k, lang in v.items()} if v else v
 
     @field_validator("outbound_prefix")
     @classmethod
@@ -100,27 +121,42 @@ class IntegrationFields(BaseModel):
         return v
 
 
+def _complete_schema(schema: dict) -> None:
+    """What `_complete` requires, stated in the schema: base_url, a secret, a token unless generic."""
+    props = schema["properties"]
+    schema["required"] = sorted({*schema.get("required", ()), "base_url", "webhook_secret"})
+    props["base_url"] = {"type": "string", "pattern": _BASE_URL_SCHEMA, "description": props["base_url"]["description"]}
+    secrets = props["webhook_secret"]
+    secrets["anyOf"] = [s for s in secrets["anyOf"] if s != {"type": "null"}]
+    secrets.pop("default", None)
+    schema["if"] = {"properties": {"kind": {"const": "generic"}}}
+    schema["else"] = {"required": ["api_token"], "properties": {"api_token": {"type": "string", "minLength": 1}}}
+    props["source"] = {"const": "api", "description": "set by the gateway; leave it out"}
+
+
 class Integration(IntegrationFields):
     # Frozen: the store hands one parsed instance to every webhook until the record changes.
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, frozen=True, json_schema_extra=_complete_schema
+    )
 
     name: Annotated[str, Field(pattern=NAME_PATTERN, description="used in the webhook URL /v1/webhooks/{name}")]
     kind: Kind
     brand: str = "demo"
-    agent_lang: str | None = None  # None: the brand's agent language
-    agent_langs: dict[str, str] = Field(default_factory=dict)
-    allow_token: bool = False
-    inbound: bool = True
-    outbound: bool = True
-    outbound_prefix: str = "/tr "
-    enabled: bool = True
+    agent_lang: LanguageCode | None = None  # None: the brand's agent language
+    agent_langs: dict[str, LanguageCode] = Field(default_factory=dict)
+    allow_token: bool = Field(default=False, strict=True)
+    inbound: bool = Field(default=True, strict=True)
+    outbound: bool = Field(default=True, strict=True)
+    outbound_prefix: str = Field(default="/tr ", json_schema_extra={"pattern": r"\S"})
+    enabled: bool = Field(default=True, strict=True)
     source: Literal["api", "file"] = "api"
 
     @model_validator(mode="after")
     def _complete(self) -> Integration:
         if not self.base_url:
             raise ValueError("base_url is required: where to post notes and replies")
-        if self.kind != "generic" and self.api_token is None:
+        if self.kind != "generic" and not self.api_token:  # None, or an empty SecretStr
             raise ValueError(f"api_token is required for {self.kind}: the gateway posts notes with it")
         if not self.webhook_secret:
             raise ValueError(
@@ -142,7 +178,7 @@ class Integration(IntegrationFields):
     def stored(self) -> dict:
         """For Redis: secrets in the clear (Redis is private to the gateway), everything else as is."""
         data = self.model_dump(mode="json")
-        data["api_token"] = self.api_token.get_secret_value() if self.api_token else None
+        data["api_token"] = self.api_token.get_secret_value() if self.api_token is not None else None
         data["webhook_secret"] = self.secrets or None
         return data
 
@@ -158,7 +194,7 @@ class Integration(IntegrationFields):
         data = self.stored()
         data.update(patch.model_dump(mode="json", exclude_unset=True))
         if "api_token" in patch.model_fields_set:
-            data["api_token"] = patch.api_token.get_secret_value() if patch.api_token else None
+            data["api_token"] = patch.api_token.get_secret_value() if patch.api_token is not None else None
         if "webhook_secret" in patch.model_fields_set:
             data["webhook_secret"] = [s.get_secret_value() for s in patch.webhook_secret or []] or None
         return Integration.model_validate(data)

@@ -16,6 +16,7 @@ from typing import Literal
 
 from redis.asyncio import Redis
 
+from gateway.contract import STREAM_ID
 from gateway.errors import InvalidInput, NotFound
 from gateway.integrations.base import Ref
 from gateway.queues import DEAD, JOBS
@@ -24,7 +25,7 @@ JobKind = Literal["inbound", "outbound", "reply"]
 SEEN = "tonegate:{jobs}:seen:"  # + integration:delivery id -> job id, kept DEDUPE_TTL_S
 OWN = "own"  # the dedupe value a worker leaves for a message it posted itself
 DEDUPE_TTL_S = 7 * 24 * 3600  # helpdesks retry for minutes; a week also covers a manual replay
-_ENTRY_ID = re.compile(r"^\d+-\d+$")
+_ENTRY_ID = re.compile(STREAM_ID)
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,5 +220,5 @@ def dead_fields(job: Job, entry_id: str, error: str, attempts: int) -> dict[str,
 
 
 def _check_id(value: str | None, name: str) -> None:
-    if value is not None and not _ENTRY_ID.match(value):
+    if value is not None and not _ENTRY_ID.fullmatch(value):
         raise InvalidInput(f"{name} must be an id returned by /v1/deadletters (like '1764000000000-0'), not {value!r}")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from pydantic import ValidationError
 
-from gateway.brands import BRAND_NAME, Brand
+from gateway.brands import BRAND_NAME, Brand, settings_schema
 from gateway.deps import AdminKey, EditorKey, ServicesDep, load_brand
 from gateway.errors import BadRequest, InvalidInput, UnsupportedMediaType, problems
 from gateway.schemas import BrandOut, ToneBody
@@ -25,7 +26,7 @@ async def _json_or_empty(request: Request) -> dict:
         raise UnsupportedMediaType("send the settings as JSON with 'Content-Type: application/json'")
     try:
         data = json.loads(raw)
-    except json.JSONDecodeError as exc:
+    except ValueError as exc:  # not JSON, or not UTF-8 text at all
         raise BadRequest(f"the request body is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise InvalidInput("the brand settings must be a JSON object")
@@ -46,8 +47,20 @@ async def list_brands(services: ServicesDep, key: EditorKey) -> list[str]:
     return await services.brands.names()
 
 
-@router.put("/v1/brands/{brand}", response_model=BrandOut)
-async def put_brand(brand: str, request: Request, response: Response, services: ServicesDep, key: AdminKey) -> BrandOut:
+@router.put(
+    "/v1/brands/{brand}",
+    response_model=BrandOut,
+    responses={201: {"description": "created", "model": BrandOut}},
+    # The body is read by hand (an empty one means "all defaults"), so its schema is stated here.
+    openapi_extra={"requestBody": {"required": False, "content": {"application/json": {"schema": settings_schema()}}}},
+)
+async def put_brand(
+    brand: Annotated[str, Path(json_schema_extra={"pattern": BRAND_NAME.pattern})],
+    request: Request,
+    response: Response,
+    services: ServicesDep,
+    key: AdminKey,
+) -> BrandOut:
     if not BRAND_NAME.match(brand):
         raise InvalidInput("brand names use a-z, 0-9, '-' and '_' (at most 64 characters)")
     data = await _json_or_empty(request)

@@ -5,14 +5,17 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import anyio
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
+from gateway.contract import LanguageCode, file_body, file_response
 from gateway.deps import AdminKey, EditorKey, JsonBody, ServicesDep, load_brand
-from gateway.errors import InvalidInput, UnsupportedMediaType
+from gateway.errors import InvalidInput, SameLanguage, SameText, UnsupportedMediaType
 from gateway.schemas import GlossaryPage, ImportResult, TermChanged, TermIn, TermOutFull, VersionsPage
 from glossary.terms import Term, make_term
 
 router = APIRouter(tags=["glossary"])
+# As glossary.terms checks an entry's id (PUT may create one with the id given).
+TermId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 
 _TABLE_TYPES = {"text/csv": ",", "text/tab-separated-values": "\t"}
 _TBX_TYPES = {"application/x-tbx", "application/xml", "text/xml", "application/tbx+xml"}
@@ -21,6 +24,15 @@ _EXPORT_TYPES = {"csv": "text/csv", "tsv": "text/tab-separated-values", "tbx": "
 
 def _out(term: Term) -> TermOutFull:
     return TermOutFull(**term.to_dict())
+
+
+def _term(body, term_id: str | None = None) -> Term:
+    """The entry, after the two rules that compare fields (the schema states every other one)."""
+    if body.kind == "term" and body.source_lang == body.target_lang:
+        raise SameLanguage("a term's source_lang and target_lang must differ")
+    if body.kind == "forbidden" and body.target.strip().casefold() == body.source.strip().casefold():
+        raise SameText("the replacement of a forbidden word must differ from it")
+    return make_term(body.model_dump(exclude_none=True), id=term_id)
 
 
 def _who(key) -> str:
@@ -34,8 +46,8 @@ async def list_terms(
     key: EditorKey,
     q: Annotated[str | None, Query(max_length=200, description="search source, target, variants and note")] = None,
     kind: Literal["dnt", "term", "forbidden"] | None = None,
-    source_lang: str | None = None,
-    target_lang: str | None = None,
+    source_lang: LanguageCode | None = None,
+    target_lang: LanguageCode | None = None,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> GlossaryPage:
@@ -67,7 +79,7 @@ async def list_terms(
 @router.post("/v1/brands/{brand}/glossary", response_model=TermChanged, status_code=201, dependencies=[JsonBody])
 async def add_term(brand: str, body: TermIn, services: ServicesDep, key: AdminKey) -> TermChanged:
     await load_brand(services, brand)
-    term = make_term(body.model_dump(exclude_none=True))
+    term = _term(body)
     termbase, _ = await services.termbases.add(brand, term, _who(key))
     return TermChanged(term=_out(term), version=termbase.version)
 
@@ -84,9 +96,9 @@ async def get_term(brand: str, term_id: str, services: ServicesDep, key: EditorK
 
 
 @router.put("/v1/brands/{brand}/glossary/terms/{term_id}", response_model=TermChanged, dependencies=[JsonBody])
-async def update_term(brand: str, term_id: str, body: TermIn, services: ServicesDep, key: AdminKey) -> TermChanged:
+async def update_term(brand: str, term_id: TermId, body: TermIn, services: ServicesDep, key: AdminKey) -> TermChanged:
     await load_brand(services, brand)
-    term = make_term(body.model_dump(exclude_none=True), id=term_id)
+    term = _term(body, term_id)
     termbase, _ = await services.termbases.update(brand, term, _who(key))
     return TermChanged(term=_out(term), version=termbase.version)
 
@@ -98,15 +110,19 @@ async def delete_term(brand: str, term_id: str, services: ServicesDep, key: Admi
     return TermChanged(term=None, version=termbase.version)
 
 
-@router.post("/v1/brands/{brand}/glossary/import", response_model=ImportResult)
+@router.post(
+    "/v1/brands/{brand}/glossary/import",
+    response_model=ImportResult,
+    openapi_extra=file_body("text/csv", "text/tab-separated-values", "application/x-tbx", "application/xml"),
+)
 async def import_terms(
     brand: str,
     request: Request,
     services: ServicesDep,
     key: AdminKey,
     mode: Literal["merge", "replace"] = "merge",
-    source_lang: str | None = None,
-    target_lang: str | None = None,
+    source_lang: LanguageCode | None = None,
+    target_lang: LanguageCode | None = None,
 ) -> ImportResult:
     """CSV, TSV (header kind,source_lang,target_lang,source,target,case_sensitive,note, or two
     columns source,target with source_lang and target_lang given here) or TBX. Every row is
@@ -144,7 +160,7 @@ async def import_terms(
     )
 
 
-@router.get("/v1/brands/{brand}/glossary/export")
+@router.get("/v1/brands/{brand}/glossary/export", responses=file_response(*_EXPORT_TYPES.values()))
 async def export_terms(
     brand: str, services: ServicesDep, key: EditorKey, format: Literal["csv", "tsv", "tbx"] = "csv"
 ) -> Response:

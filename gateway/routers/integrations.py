@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from gateway.contract import STREAM_ID
 from gateway.deps import AdminKey, JsonBody, ServicesDep
-from gateway.errors import InvalidInput, problems
+from gateway.errors import Conflict, InvalidInput, NotFound, problems
 from gateway.integrations.config import Integration, IntegrationFields
 
 router = APIRouter(tags=["integrations"])
+# Checked by JobQueue (with a message that says what an id looks like); the schema says the same.
+EntryId = Annotated[
+    str, Path(description="a dead letter's id, from GET /v1/deadletters", json_schema_extra={"pattern": STREAM_ID})
+]
 
 
 async def _public(services, integration: Integration) -> dict:
@@ -24,7 +29,8 @@ async def _public(services, integration: Integration) -> dict:
 
 async def _brand_exists(services, name: str | None) -> None:
     if name is not None and await services.brands.get(name) is None:
-        raise InvalidInput(f"brand: no brand named {name!r}; create it first with PUT /v1/brands/{name}")
+        # As everywhere a request names a brand that does not exist (e.g. /v1/translate): 404.
+        raise NotFound(f"brand: no brand named {name!r}; create it first with PUT /v1/brands/{name}")
 
 
 @router.post("/v1/integrations", status_code=201, dependencies=[JsonBody])
@@ -52,7 +58,8 @@ async def patch(name: str, body: IntegrationFields, services: ServicesDep, key: 
     try:
         updated = await services.integrations.update(name, body)
     except ValidationError as exc:  # the patched whole no longer validates (e.g. the token removed)
-        raise InvalidInput(problems(exc.errors())) from None
+        # A well-formed patch that does not fit what is stored: a conflict with the resource's state.
+        raise Conflict(f"the integration would be incomplete: {problems(exc.errors())}") from None
     return await _public(services, updated)
 
 
@@ -62,7 +69,12 @@ async def delete(name: str, services: ServicesDep, key: AdminKey) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/v1/webhooks/{name}", status_code=202)
+@router.post(
+    "/v1/webhooks/{name}",
+    status_code=202,
+    # The helpdesk's own payload, signed: what it must hold is the helpdesk's format (docs/integrations.md).
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {}}}}},
+)
 async def webhook(name: str, request: Request, services: ServicesDep) -> JSONResponse:
     """Called by the helpdesk; authenticated by its signature (or opt-in token), not an API key.
 
@@ -83,7 +95,10 @@ async def dead_letters(
     services: ServicesDep,
     key: AdminKey,
     integration: str | None = None,
-    after: Annotated[str | None, Query(description="cursor: the last id of the previous page")] = None,
+    after: Annotated[
+        str | None,
+        Query(description="cursor: the last id of the previous page", json_schema_extra={"pattern": STREAM_ID}),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict:
     letters, total = await services.jobs.dead_letters(integration=integration, after=after, limit=limit)
@@ -91,7 +106,7 @@ async def dead_letters(
 
 
 @router.post("/v1/deadletters/{entry_id}/redrive")
-async def redrive(entry_id: str, services: ServicesDep, key: AdminKey) -> dict:
+async def redrive(entry_id: EntryId, services: ServicesDep, key: AdminKey) -> dict:
     return {"job_id": await services.jobs.redrive(entry_id)}
 
 
@@ -102,6 +117,6 @@ async def redrive_all(services: ServicesDep, key: AdminKey, integration: str | N
 
 
 @router.delete("/v1/deadletters/{entry_id}", status_code=204)
-async def drop(entry_id: str, services: ServicesDep, key: AdminKey) -> Response:
+async def drop(entry_id: EntryId, services: ServicesDep, key: AdminKey) -> Response:
     await services.jobs.drop(entry_id)
     return Response(status_code=204)

@@ -8,27 +8,28 @@ import anyio
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from gateway.contract import LanguageCode, LanguagePair, file_body, file_response, non_blank
 from gateway.deps import AdminKey, EditorKey, JsonBody, ServicesDep, load_brand
-from gateway.errors import InvalidInput, NotFound, UnsupportedMediaType
+from gateway.errors import NotFound, SameLanguage, UnsupportedMediaType
 from gateway.memory import MemoryEntry
 from gateway.pipeline import TranslateJob
 from gateway.routers.translate import translation_out
 from gateway.schemas import TranslationOut, _Body
-from models.langcodes import normalize
 
 router = APIRouter(tags=["memory"])
 _TMX_TYPES = {"application/x-tmx+xml", "application/xml", "text/xml", "application/x-tmx"}
 
 
 class MemoryIn(_Body):
-    source_lang: str = Field(min_length=2, max_length=16)
-    target_lang: str = Field(min_length=2, max_length=16)
+    source_lang: LanguageCode = Field(description="differs from target_lang")
+    target_lang: LanguageCode
     source: str = Field(min_length=1, max_length=20_000)
     target: str = Field(min_length=1, max_length=20_000)
 
 
 class MemoryEntryOut(BaseModel):
     id: str
+    pair: str = Field(description="source-target, as in DELETE /v1/brands/{brand}/memory/{pair}/{id}")
     source: str
     target: str
     who: str
@@ -52,9 +53,9 @@ class SuggestionOut(BaseModel):
 
 
 class PrepareIn(_Body):
-    source_lang: str
-    target_lang: str
-    texts: list[str] = Field(min_length=1, max_length=500)
+    source_lang: LanguageCode = Field(description="differs from target_lang")
+    target_lang: LanguageCode
+    texts: list[non_blank("text", 20_000)] = Field(min_length=1, max_length=500)
 
 
 class PairIn(_Body):
@@ -63,20 +64,22 @@ class PairIn(_Body):
 
 
 class ApproveIn(_Body):
-    source_lang: str
-    target_lang: str
+    source_lang: LanguageCode = Field(description="differs from target_lang")
+    target_lang: LanguageCode
     pairs: list[PairIn] = Field(min_length=1, max_length=5_000)
 
 
-def _langs(source_lang: str, target_lang: str) -> tuple[str, str]:
-    src, tgt = normalize(source_lang), normalize(target_lang)
+def _langs(src: str, tgt: str) -> tuple[str, str]:
+    """Both are normalized codes already (LanguageCode); a memory keeps one pair of two languages."""
     if src == tgt:
-        raise InvalidInput("source_lang and target_lang must differ")
+        raise SameLanguage("source_lang and target_lang must differ")
     return src, tgt
 
 
-def _entry_out(e: MemoryEntry) -> MemoryEntryOut:
-    return MemoryEntryOut(id=e.id, source=e.source, target=e.target, who=e.who, at=e.at, origin=e.origin)
+def _entry_out(e: MemoryEntry, src: str, tgt: str) -> MemoryEntryOut:
+    return MemoryEntryOut(
+        id=e.id, pair=f"{src}-{tgt}", source=e.source, target=e.target, who=e.who, at=e.at, origin=e.origin
+    )
 
 
 def _who(key) -> str:
@@ -88,15 +91,16 @@ async def list_memory(
     brand: str,
     services: ServicesDep,
     key: EditorKey,
-    source_lang: str,
-    target_lang: str,
+    source_lang: LanguageCode,
+    target_lang: LanguageCode,
     q: Annotated[str | None, Query(max_length=200)] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> MemoryPage:
     await load_brand(services, brand)
-    src, tgt = _langs(source_lang, target_lang)
-    entries = await services.memory.entries(brand, src, tgt)
+    # A memory holds two languages; for one language on both sides there is simply nothing.
+    src, tgt = source_lang, target_lang
+    entries = await services.memory.entries(brand, src, tgt) if src != tgt else []
     if q:
         needle = q.casefold()
         entries = [e for e in entries if needle in e.source.casefold() or needle in e.target.casefold()]
@@ -104,7 +108,7 @@ async def list_memory(
         source_lang=src,
         target_lang=tgt,
         total=len(entries),
-        entries=[_entry_out(e) for e in entries[offset : offset + limit]],
+        entries=[_entry_out(e, src, tgt) for e in entries[offset : offset + limit]],
     )
 
 
@@ -113,16 +117,15 @@ async def add_memory(brand: str, body: MemoryIn, services: ServicesDep, key: Edi
     await load_brand(services, brand)
     src, tgt = _langs(body.source_lang, body.target_lang)
     entry = await services.memory.add(brand, src, tgt, body.source, body.target, who=_who(key), origin="api")
-    return _entry_out(entry)
+    return _entry_out(entry, src, tgt)
 
 
 @router.delete("/v1/brands/{brand}/memory/{pair}/{entry_id}", status_code=204)
-async def delete_memory(brand: str, pair: str, entry_id: str, services: ServicesDep, key: AdminKey) -> Response:
+async def delete_memory(
+    brand: str, pair: LanguagePair, entry_id: str, services: ServicesDep, key: AdminKey
+) -> Response:
     await load_brand(services, brand)
-    source_lang, sep, target_lang = pair.partition("-")
-    if not sep:
-        raise InvalidInput("the pair looks like en-es")
-    src, tgt = _langs(source_lang, target_lang)
+    src, tgt = _langs(*pair.split("-"))
     if not await services.memory.delete(brand, src, tgt, entry_id):
         raise NotFound(f"no memory entry {entry_id!r} for {src}-{tgt}")
     return Response(status_code=204)
@@ -133,28 +136,29 @@ async def suggest(
     brand: str,
     services: ServicesDep,
     key: EditorKey,
-    source_lang: str,
-    target_lang: str,
+    source_lang: LanguageCode,
+    target_lang: LanguageCode,
     text: Annotated[str, Query(min_length=1, max_length=20_000)],
     limit: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> list[SuggestionOut]:
     await load_brand(services, brand)
-    src, tgt = _langs(source_lang, target_lang)
-    found = await services.memory.suggest(brand, src, tgt, text, limit)
+    if source_lang == target_lang:
+        return []  # nothing to suggest: a memory holds two languages
+    found = await services.memory.suggest(brand, source_lang, target_lang, text, limit)
     return [
         SuggestionOut(id=s.entry.id, score=s.score, source=s.entry.source, target=s.entry.target, text=s.text)
         for s in found
     ]
 
 
-@router.post("/v1/brands/{brand}/memory/import")
+@router.post("/v1/brands/{brand}/memory/import", openapi_extra=file_body(*sorted(_TMX_TYPES)))
 async def import_tmx(
     brand: str,
     request: Request,
     services: ServicesDep,
     key: AdminKey,
-    source_lang: str | None = None,
-    target_lang: str | None = None,
+    source_lang: LanguageCode | None = None,
+    target_lang: LanguageCode | None = None,
 ) -> dict:
     """TMX 1.4; every unit is checked first and nothing is stored if any is wrong."""
     from glossary.tmx import parse_tmx
@@ -173,13 +177,15 @@ async def import_tmx(
     return {"imported": len(units), "pairs": sorted(f"{s}-{t}" for s, t in by_pair)}
 
 
-@router.get("/v1/brands/{brand}/memory/export")
-async def export_tmx(brand: str, services: ServicesDep, key: EditorKey, source_lang: str, target_lang: str) -> Response:
+@router.get("/v1/brands/{brand}/memory/export", responses=file_response("application/x-tmx+xml"))
+async def export_tmx(
+    brand: str, services: ServicesDep, key: EditorKey, source_lang: LanguageCode, target_lang: LanguageCode
+) -> Response:
     from glossary.tmx import Unit, write_tmx
 
     await load_brand(services, brand)
-    src, tgt = _langs(source_lang, target_lang)
-    entries = await services.memory.entries(brand, src, tgt)
+    src, tgt = source_lang, target_lang
+    entries = await services.memory.entries(brand, src, tgt) if src != tgt else []
     body = write_tmx((Unit(src, tgt, e.source, e.target) for e in entries), src)
     return Response(
         body,

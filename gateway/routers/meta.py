@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from gateway.deps import HelpdeskKey, ServicesDep
@@ -32,7 +32,7 @@ async def healthz() -> dict:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses={503: {"description": "not ready (starting, Redis unreachable, no engines)"}})
 async def readyz(request: Request) -> JSONResponse:
     services = getattr(request.app.state, "services", None)
     checks: dict[str, str] = {}
@@ -57,7 +57,7 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse(body, 200 if ready else 503)
 
 
-@router.get("/metrics")
+@router.get("/metrics", response_class=PlainTextResponse)
 async def metrics(services: ServicesDep) -> Response:
     """Prometheus text format; scrape it from inside your network."""
     # Queue depths are read now rather than kept up to date on every write.

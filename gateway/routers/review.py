@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Query
 
+from gateway.contract import STREAM_CURSOR, LanguageCode
 from gateway.deps import EditorKey, HelpdeskKey, JsonBody, ServicesDep
-from gateway.errors import Forbidden, InvalidInput
-from gateway.keys import ApiKey, Role, normalize_pair
+from gateway.errors import Forbidden
+from gateway.keys import ApiKey, Role
 from gateway.review import OPEN, STATUSES, ReviewItem
 from gateway.schemas import (
     ApproveBody,
@@ -43,28 +44,39 @@ async def list_items(
     services: ServicesDep,
     key: EditorKey,
     brand: str | None = None,
-    source_lang: str | None = None,
-    target_lang: str | None = None,
-    status: Annotated[list[str] | None, Query(description=f"repeatable; {', '.join(STATUSES)} or all")] = None,
-    deadline_before: Annotated[float | None, Query(description="unix seconds")] = None,
-    deadline_after: Annotated[float | None, Query(description="unix seconds")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    source_lang: LanguageCode | None = None,
+    target_lang: LanguageCode | None = None,
+    status: Annotated[
+        list[Literal[*STATUSES, "all"]] | None, Query(description="repeatable; default: pending and claimed")
+    ] = None,
+    deadline_before: Annotated[float | None, Query(description="unix seconds", allow_inf_nan=False)] = None,
+    deadline_after: Annotated[float | None, Query(description="unix seconds", allow_inf_nan=False)] = None,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> ReviewPage:
     pair = None
-    if source_lang or target_lang:
-        if not (source_lang and target_lang):
-            raise InvalidInput("filter by a language pair with both source_lang and target_lang")
-        try:
-            pair = normalize_pair(f"{source_lang}-{target_lang}")
-        except ValueError as exc:
-            raise InvalidInput(str(exc)) from None
-    statuses = list(OPEN) if not status else [] if "all" in status else status
+    allowed = () if key.role == Role.admin else key.pairs
+    if source_lang and target_lang:
+        pair = f"{source_lang}-{target_lang}"
+    elif source_lang or target_lang:
+        # One side of the pair: every pair with items that has it (within the key's pairs).
+        found = await services.review.pairs()
+        wanted = [
+            p
+            for p in found
+            if p.split("-")[0] == (source_lang or p.split("-")[0])
+            and p.split("-")[1] == (target_lang or p.split("-")[1])
+            and (not allowed or p in allowed)
+        ]
+        if not wanted:
+            return ReviewPage(total=0, offset=offset, limit=limit, items=[])
+        allowed = tuple(wanted)
+    statuses = list(OPEN) if not status else [] if "all" in status else list(status)
     page = await services.review.list(
         statuses=statuses,
         brand=brand,
         pair=pair,
-        allowed_pairs=() if key.role == Role.admin else key.pairs,
+        allowed_pairs=allowed,
         deadline_before=deadline_before,
         deadline_after=deadline_after,
         offset=offset,
@@ -111,7 +123,10 @@ async def reject(item_id: str, body: RejectBody, services: ServicesDep, key: Edi
 async def outbox(
     services: ServicesDep,
     key: HelpdeskKey,
-    after: Annotated[str | None, Query(description="the `next` cursor of the previous page")] = None,
+    after: Annotated[
+        str | None,
+        Query(description="the `next` cursor of the previous page", json_schema_extra={"pattern": STREAM_CURSOR}),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> OutboxPage:
     messages, cursor = await services.outbox.read(after, limit)

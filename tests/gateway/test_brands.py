@@ -91,9 +91,10 @@ def test_bad_entries_are_refused_with_what_to_fix(admin: httpx.Client):
     cases = [
         ({"kind": "slogan", "source": "x"}, "kind"),
         ({"kind": "dnt", "source": "   "}, "source is only whitespace"),
-        ({"kind": "term", "source": "order", "target": "pedido"}, "needs source_lang and target_lang"),
+        # One schema per kind, so a missing field is named as such.
+        ({"kind": "term", "source": "order", "target": "pedido"}, "source_lang: Field required"),
         ({"kind": "term", "source": "order", "target": "pedido", "source_lang": "en", "target_lang": "zz"}, "'zz'"),
-        ({"kind": "forbidden", "source": "vosotros", "target": "ustedes"}, "needs target_lang"),
+        ({"kind": "forbidden", "source": "vosotros", "target": "ustedes"}, "target_lang: Field required"),
     ]
     for body, needle in cases:
         r = admin.post("/v1/brands/terms2/glossary", json=body)
@@ -101,7 +102,7 @@ def test_bad_entries_are_refused_with_what_to_fix(admin: httpx.Client):
         assert needle in r.json()["error"]["message"], (body, r.json())
     admin.post("/v1/brands/terms2/glossary", json={"kind": "dnt", "source": "HOLIDAY25"})
     r = admin.post("/v1/brands/terms2/glossary", json={"kind": "dnt", "source": "HOLIDAY25"})
-    assert r.status_code == 422 and "duplicate entry" in r.json()["error"]["message"]
+    assert r.status_code == 409 and "duplicate entry" in r.json()["error"]["message"]
     assert admin.post("/v1/brands/nobrand/glossary", json={"kind": "dnt", "source": "x"}).status_code == 404
 
 

@@ -83,5 +83,10 @@ def test_suggestions_and_tmx_round_trip(admin: httpx.Client):
     assert r.status_code == 422 and r.json()["error"]["type"] == "import_failed"
     r = admin.post("/v1/brands/tm4/memory/import", content=b"x", headers={"Content-Type": "text/plain"})
     assert r.status_code == 415
+    # One language on both sides: nothing is stored there, and storing is refused by name.
     r = admin.get("/v1/brands/tm4/memory", params={"source_lang": "en", "target_lang": "en"})
-    assert r.status_code == 422
+    assert r.status_code == 200 and r.json()["total"] == 0
+    r = admin.post(
+        "/v1/brands/tm4/memory", json={"source_lang": "en", "target_lang": "EN", "source": "a", "target": "b"}
+    )
+    assert r.status_code == 422 and r.json()["error"]["type"] == "same_language"
