@@ -197,6 +197,10 @@ def split_tagger(commands: list[list[str]]) -> tuple[list[list[str]], list[str],
     return None
 
 
+# What a new tagger tags first, off the request path: a sentence end, a class every model knows.
+_WARM_UP = "^./.<sent>$[]"
+
+
 class _Taggers:
     """`apertium-tagger` processes that are thrown away once they have met an unknown ambiguity class.
 
@@ -212,7 +216,7 @@ class _Taggers:
     what it was trained on, which tags exactly as a fresh one. Replacements are started ahead in
     a background thread, so retiring one costs no wait."""
 
-    def __init__(self, argv: list[str], timeout_s: float, ahead: int = 2) -> None:
+    def __init__(self, argv: list[str], timeout_s: float, ahead: int = 3) -> None:
         self.argv = [argv[0], "-d", *argv[1:]] if "-d" not in argv else argv
         self.timeout_s = timeout_s
         self.retired = 0
@@ -236,7 +240,7 @@ class _Taggers:
     def _spawn(self) -> None:
         while not self._closed.is_set():
             try:
-                item: subprocess.Popen[bytes] | BaseException = self._start()
+                item: subprocess.Popen[bytes] | BaseException = self._warm(self._start())
             except BaseException as exc:  # handed to the caller, who raises it
                 item = exc
             while not self._closed.is_set():
@@ -248,6 +252,16 @@ class _Taggers:
             else:
                 if isinstance(item, subprocess.Popen):
                     _stop(item)
+
+    def _warm(self, proc: subprocess.Popen[bytes]) -> subprocess.Popen[bytes]:
+        """One full stop through a new tagger: its model is loaded before a request waits on it."""
+        assert proc.stdin is not None and proc.stdout is not None
+        try:
+            exchange(proc.stdin, proc.stdout, [_WARM_UP], self.timeout_s, "apertium-tagger")
+        except BaseException:
+            _stop(proc)
+            raise
+        return proc
 
     def _take(self) -> subprocess.Popen[bytes]:
         if self._current is None or self._current.poll() is not None:
