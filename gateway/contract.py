@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from models.langcodes import is_base, normalize, spellings
 
@@ -42,7 +43,12 @@ def _language_check(pattern: str, what: str) -> Callable[[str], str]:
 
     def check(v: str) -> str:
         if not rx.match(v):
-            raise ValueError(f"unknown {what} {v!r}; use an ISO 639-1 code such as 'es', 'de' or 'pt'")
+            # Its own error type, so the API answers `unknown_language` as for an engine's codes.
+            raise PydanticCustomError(
+                "unknown_language",
+                "unknown {what} {code}; use an ISO 639-1 code such as 'es', 'de' or 'pt'",
+                {"what": what, "code": repr(v)},
+            )
         return normalize(v)
 
     return check

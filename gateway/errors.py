@@ -175,9 +175,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        invalid_json = any(e.get("type") == "json_invalid" for e in exc.errors())
+        kinds = {e.get("type") for e in exc.errors()}
+        invalid_json = "json_invalid" in kinds
+        # Only language codes wrong (gateway.contract.language_type): the same type as an engine's.
+        type_ = (
+            "invalid_json" if invalid_json else "unknown_language" if kinds == {"unknown_language"} else "invalid_input"
+        )
         return JSONResponse(
-            error_body("invalid_json" if invalid_json else "invalid_input", _validation_message(exc)),
+            error_body(type_, _validation_message(exc)),
             status_code=400 if invalid_json else 422,
         )
 
