@@ -72,6 +72,8 @@ PENALTY = {
     "round_trip_lost": 0.5,
 }
 ROUND_TRIP_LOST = 0.9
+ENGINE_DOUBT_FREE = 0.5  # mean token probability from which an engine's doubt costs nothing
+ENGINE_DOUBT_FLOOR = 0.3
 LOOP_SHARE = 1 / 3
 ROUND_TRIP_MIN_WORDS = 6
 # Only signals that cost at least this much are listed; the rest is noise to an editor.
@@ -199,6 +201,13 @@ def rule_signals(findings: Mapping[str, Finding]) -> list[Signal]:
     w = findings.get("wrong_language")
     if w is not None and w.value >= 0.5 and w.detail:
         out.append(Signal("wrong_language", w.detail, PENALTY["wrong_language"]))
+    # A neural or LLM engine's own doubt: 1 − its mean token probability. No labelled neural output
+    # is here to fit it on, so it is a hand-set factor: nothing while the mean token probability is
+    # 0.5 or more (ordinary for a trained model), down to ENGINE_DOUBT_FLOOR for a model that guessed.
+    e = findings.get("engine_score")
+    if e is not None and e.value > 1 - ENGINE_DOUBT_FREE and not (e.detail or "").endswith("unknown to the engine"):
+        factor = max(ENGINE_DOUBT_FLOOR, (1.0 - e.value) / ENGINE_DOUBT_FREE)
+        out.append(Signal("engine_score", e.detail or f"the engine was unsure ({e.value:.0%} doubt)", round(factor, 3)))
     rt = findings.get("round_trip")
     # Short texts round-trip badly even when right ("Merci!" → "Gracias!" → "Grâces!").
     long_enough = findings.get("source_words", Finding(ROUND_TRIP_MIN_WORDS)).value >= ROUND_TRIP_MIN_WORDS

@@ -107,3 +107,14 @@ def test_docs_give_the_review_thresholds_the_code_uses():
     rows = _doc_table("Default review thresholds")
     for kind in ("rule", "neural", "llm", "other"):
         assert float(re.findall(r"\d+\.\d+", rows[kind])[0]) == review_below(kind), kind
+
+
+def test_a_neural_engines_doubt_costs_only_when_it_guessed():
+    found = {"error_patterns": Finding(0.0)}
+    sure = assess(dict(found, engine_score=Finding(0.3)), kind="neural")
+    guessed = assess(dict(found, engine_score=Finding(0.95, "the engine was unsure")), kind="neural")
+    assert sure.value == assess(found, kind="neural").value
+    assert guessed.value < sure.value and "engine_score" in {s.name for s in guessed.signals}
+    # Apertium's unknown words are its own signal, already inside the patterns it was calibrated on.
+    unknown = assess(dict(found, engine_score=Finding(0.6, "3 of 5 words were unknown to the engine")))
+    assert "engine_score" not in {s.name for s in unknown.signals}

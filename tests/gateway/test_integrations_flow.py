@@ -112,7 +112,12 @@ def test_own_note_coming_back_is_ignored(stack: dict, helpdesks) -> None:
 
 def test_agent_reply_is_translated_into_the_customers_language(stack: dict, helpdesks) -> None:
     desk = helpdesks["chatwoot"]
-    cw = sender(stack, "chatwoot")
+    # By default every rule-based outbound reply waits for an editor (docs/api.md, review
+    # thresholds); this brand chose to send them, so the reply goes straight out.
+    r = stack["admin"].put("/v1/brands/sendall", json={"agent_lang": "en", "review_below": 0.0})
+    assert r.status_code in (200, 201), r.text
+    add_integration(stack["admin"], "cw-sendall", desk, brand="sendall")
+    cw = sender(stack, "chatwoot", "cw-sendall")
     assert cw.send(chatwoot_message(9201, 61, SPANISH)).status_code == 202
     wait_for(lambda: desk.messages("61"), what="the inbound note")
     # A short customer message must not change the conversation's language.
