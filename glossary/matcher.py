@@ -252,7 +252,12 @@ class CompiledTermbase:
             return found
 
         def terms() -> list[Term]:
-            return [t for t in self._terms if t.kind == "forbidden" and t.target_lang == target_lang]
+            # A case-sensitive entry bans one spelling; only the others stand for every form.
+            return [
+                t
+                for t in self._terms
+                if t.kind == "forbidden" and t.target_lang == target_lang and not t.case_sensitive
+            ]
 
         return self._with_inflected(found, text, ("forbidden", target_lang), terms, morphology, None)
 

@@ -82,6 +82,12 @@ def test_forbidden_words_are_caught_in_every_form(compiled, es):
     assert compiled.forbidden_matches("Cogerá el autobús.", "es") == []  # no morphology: infinitive only
 
 
+def test_a_case_sensitive_forbidden_word_bans_that_spelling_only(es):
+    entry = make_term({**term("Coger", "Tomar", "forbidden"), "case_sensitive": True})
+    compiled = CompiledTermbase.compile(Termbase("b", 1, (entry,)))
+    assert [m.text for m in compiled.forbidden_matches("Coger. coger. Cogerá.", "es", es)] == ["Coger"]
+
+
 def test_forbidden_words_are_replaced_in_the_same_form(compiled, es):
     text, fixed = _replace_forbidden("Cogerá el autobús y lo cogimos.", compiled, "es", es)
     assert text == "Tomará el autobús y lo tomamos."
