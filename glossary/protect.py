@@ -272,11 +272,13 @@ _LOWER_START = regex.compile(r"\A[^\S\n]*\p{Ll}")
 
 
 def _uncapitalise_after_spans(out: _Layout, src: _Layout) -> None:
+    source = "".join(src.texts)
     for k, index in enumerate(out.idxs):
         if not _LOWER_START.match(src.texts[index + 1]):
             continue  # the source has a capital (or no word) there: keep the engine's
         m = _FIRST_WORD.match(out.texts[k + 1])
-        if m:
+        # A word the source itself writes with a capital is a name the engine moved here ("Madrid").
+        if m and not regex.search(rf"(?<!\p{{L}}){regex.escape(m.group(2) + m.group(3))}(?!\p{{L}})", source):
             text = out.texts[k + 1]
             out.texts[k + 1] = m.group(1) + m.group(2).lower() + text[m.end(2) :]
 

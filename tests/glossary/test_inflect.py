@@ -126,6 +126,11 @@ def test_no_capital_after_a_kept_name_mid_sentence():
     # German capitalises nouns: a capital after a span may be right.
     german = masked.text.replace(" will deliver your order.", " Bestellung geliefert.")
     assert restore(german, masked, "de").text == "SwiftShip Bestellung geliefert."
+    # A name the engine moved next to the span keeps its capital.
+    masked = protect("SwiftShip delivers to Madrid.", keep=["SwiftShip"])
+    assert restore(masked.text.replace(" delivers to Madrid.", " Madrid entrega."), masked, "es").text == (
+        "SwiftShip Madrid entrega."
+    )
     # A capital the source has (a name, a new sentence) stays.
     masked = protect("Ask SwiftShip Support.", keep=["SwiftShip"])
     out = masked.text.replace("Ask ", "Pregunte a ").replace(" Support.", " Soporte.")
