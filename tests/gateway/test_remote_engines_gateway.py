@@ -131,6 +131,18 @@ def test_a_model_that_ignores_the_rules_is_corrected_and_scored(stack):
     assert 0.0 <= t["confidence"] <= 1.0 and t["band"] in ("best", "good", "weak", "poor")
 
 
+def test_the_llms_logprobs_feed_the_confidence(stack):
+    sure = translate(stack, "Thanks, we sent a voucher today.")
+    stack.llm.logprob = -2.5  # a mean token probability of 0.08: the model guessed
+    try:
+        unsure = translate(stack, "Thanks, we sent the voucher today.")
+    finally:
+        stack.llm.logprob = -0.05
+    assert "engine_score" not in signals(sure)
+    assert "engine_score" in signals(unsure)
+    assert unsure["confidence"] < sure["confidence"]
+
+
 def test_a_dropped_placeholder_is_put_back_and_flagged(stack):
     stack.llm.script.append(Reply(transform=lambda text: text.replace("⟦0⟧", "")))
     t = translate(stack, "Your refund is at https://acme.example/r/42 today.")
