@@ -10,11 +10,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from gateway.ui import admin_pages, auth_pages, glossary_pages, review_pages, status_pages
+from gateway.ui import admin_pages, auth_pages, corrections_pages, glossary_pages, review_pages, status_pages
 from gateway.ui.web import HERE
 
 
 def install(app: FastAPI) -> None:
-    for module in (auth_pages, review_pages, glossary_pages, admin_pages, status_pages):
+    for module in (auth_pages, review_pages, glossary_pages, admin_pages, corrections_pages, status_pages):
         app.include_router(module.router)
     app.mount("/ui/static", StaticFiles(directory=HERE / "static"), name="ui-static")
