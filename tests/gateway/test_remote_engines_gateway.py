@@ -150,6 +150,20 @@ def test_a_dropped_placeholder_is_put_back_and_flagged(stack):
     assert "https://acme.example/r/42" in t["text"]
 
 
+def test_html_markup_reaches_the_llm_masked_and_comes_back(stack):
+    body = {"text": "<p>Hello, your <b>order</b> is ready.</p>", "source_lang": "en", "target_lang": "es"}
+    r = stack.api.post("/v1/translate", json={**body, "brand": "acme", "format": "html"})
+    assert r.status_code == 200, r.text
+    t = r.json()["translations"][0]
+    assert t["text"].startswith("<p>") and t["text"].endswith("</p>") and "<b>pedido</b>" in t["text"], t["text"]
+    [asked] = [
+        q
+        for q in stack.llm.chat_requests()
+        if "ready" in q["messages"][-1]["content"] and "⟦" in q["messages"][-1]["content"]
+    ]
+    assert "<" not in asked["messages"][-1]["content"]  # tags travel as placeholders
+
+
 def test_a_preamble_is_removed_and_reported(stack):
     stack.llm.script.append(Reply(transform=lambda text: "Here is the translation:\n" + text))
     t = translate(stack, "Hello, the order is ready.")
