@@ -13,6 +13,8 @@ Measured, per term occurrence in the source (a listed English form, whole word):
   target is there in some form, and not the bare infinitive unless `to`, a modal or (before a gerund)
   a preposition comes before it;
 and per forbidden word: outputs where the judge finds it in the plain translation, and after the brand.
+Last, up to 200 replies that start "We <lower-case word>" are rewritten to start "SwiftShip …" with
+SwiftShip a `dnt` entry: `capital_after_dnt` counts outputs where the word after it is capitalised.
 
 `--code DIR` runs another checkout's gateway (the same data and judges), to compare before/after:
 
@@ -91,8 +93,12 @@ def _matching_cost(texts: list[str], compiled, morphologies: dict, plain: dict[s
     def run(morph_src, morph_tgt) -> float:
         t0 = time.perf_counter()
         for text in texts:
-            compiled.source_matches(text, "en", "es", morph_src, morph_tgt)
-            compiled.forbidden_matches(plain[text], "es", morph_tgt)
+            if morph_src is None:  # the plain calls, which a checkout without inflection also has
+                compiled.source_matches(text, "en", "es")
+                compiled.forbidden_matches(plain[text], "es")
+            else:
+                compiled.source_matches(text, "en", "es", morph_src, morph_tgt)
+                compiled.forbidden_matches(plain[text], "es", morph_tgt)
         return (time.perf_counter() - t0) / len(texts) * 1e6
 
     if not hasattr(compiled, "_inflection"):  # a checkout without inflection: plain matching only
@@ -200,6 +206,15 @@ def main() -> None:
                     totals[k] += b[k]
         secs = time.perf_counter() - start
         cost = _matching_cost(pool[:2000], compiled, morphologies, plain)
+        # A kept name mid-sentence: "We will …" replies rewritten as "SwiftShip will …" (SwiftShip a dnt entry).
+        named = [
+            "SwiftShip " + s[3:] for s in pool if s.startswith("We ") and s[3:4].islower() and "SwiftShip" not in s
+        ][:200]
+        dnt = CompiledTermbase.compile(Termbase("swift", 1, (make_term({"kind": "dnt", "source": "SwiftShip"}),)))
+        pipeline = Pipeline(registry, None, None, 0.6, rules=Rules(dnt), morphologies=morphologies, round_trip=False)  # type: ignore[arg-type]
+        out = asyncio.run(pipeline.translate(TranslateJob(tuple(named), "es", "en", brand=Brand(name="swift"))))
+        capital = regex.compile(r"SwiftShip\s+\p{Lu}\p{Ll}")
+        capitals = sum(bool(capital.search(t.text)) for t in out)
     finally:
         registry.close()
         for m in morphologies.values():
@@ -226,6 +241,8 @@ def main() -> None:
                 "forbidden_outputs_left": totals["forbidden_left"],
                 "unlisted_matches": totals["unlisted_matches"],
                 "secs": round(secs, 1),
+                "dnt_sentences": len(named),
+                "capital_after_dnt": capitals,
                 **cost,
             }
         )
