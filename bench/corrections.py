@@ -234,10 +234,18 @@ def figures() -> dict:
         "fit_to_unfit": sum(1 for b, a in known if b and not a),
         "unfit_to_fit": sum(1 for b, a in known if a and not b),
         "replies_changed": sum(o["before"] != o["after"] for o in outs),
+        # A proxy only, not a judgement: labelled-unfit replies none of whose major/critical error
+        # spans is left in the corrected text (a fix can still leave or add other errors).
+        "unfit_with_major_spans_gone": sum(1 for o in outs if _spans_gone(rows[o["id"]], o["after"])),
         "corrections_per_100": round(100 * applied / len(outs), 1) if outs else 0.0,
         "confidence_before": round(statistics.mean(o["confidence_before"] for o in outs), 3) if outs else None,
         "confidence_after": round(statistics.mean(o["confidence_after"] for o in outs), 3) if outs else None,
     }
+
+
+def _spans_gone(row: dict, text: str) -> bool:
+    spans = [e["span"].casefold() for e in row["errors"] if e["severity"] in ("major", "critical")]
+    return not row["fit"] and bool(spans) and text != row["mt"] and not any(s in text.casefold() for s in spans)
 
 
 def timing(rounds: int) -> dict:
