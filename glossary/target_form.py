@@ -114,11 +114,15 @@ def fit_target(
     if not term.target:
         return None
     targets = analyse(term.target, target)
+    if not targets:
+        return None
+    # The head: first in Romance phrases ("número de seguimiento"), last in English ones. A phrase
+    # whose head is neither a noun nor a verb in dictionary form ("ponerse en contacto") stays as written.
+    edge = targets[-1] if target.lang == "en" else targets[0]
     heads = [
-        (w, r)
-        for w in targets
-        for r in w.readings
-        if _lemma(r) == w.text.casefold() and (_cat(r) in _NOUNS or _cat(r) in _VERBS)
+        (edge, r)
+        for r in edge.readings
+        if _lemma(r) == edge.text.casefold() and (_cat(r) in _NOUNS or _cat(r) in _VERBS)
     ]
     if not heads:
         return None

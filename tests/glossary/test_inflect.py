@@ -58,6 +58,12 @@ def test_plural_noun_matches_its_term_and_the_target_stays_plural(compiled, en, 
     ]
 
 
+def test_a_phrase_whose_head_is_not_in_dictionary_form_stays_as_written(en, es):
+    entry = make_term(term("contact", "ponerse en contacto"))
+    compiled = CompiledTermbase.compile(Termbase("b", 1, (entry,)))
+    assert fitted("Our agents contacts you.", compiled, en, es) == [("contacts", None)]
+
+
 def test_without_morphology_only_the_written_form_matches(compiled):
     assert compiled.source_matches("Where are my orders?", "en", "es") == []
 
