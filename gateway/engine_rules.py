@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from gateway.terminology import BrandRules
 from glossary.matcher import CompiledTermbase, TermMatch
+from glossary.segment import Segmented
 from models.base import TermPair, TranslationRules
 
 MAX_FORBIDDEN = 40  # in one prompt; a longer list drowns the text
@@ -72,3 +73,12 @@ class EngineRules:
             while len(self._lists) > self.maxsize:
                 self._lists.popitem(last=False)
         return made
+
+
+def whole_text(text: str) -> Segmented:
+    """A protected text as one segment (its outer whitespace kept aside), for engines that read whole messages."""
+    core = text.strip()
+    if not core:
+        return Segmented((), (text,))
+    start = text.index(core)
+    return Segmented((core,), (text[:start], text[start + len(core) :]))

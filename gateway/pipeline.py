@@ -27,7 +27,7 @@ from gateway.confidence import (
     review_below,
 )
 from gateway.conversations import ConversationLanguages
-from gateway.engine_rules import EngineRules
+from gateway.engine_rules import EngineRules, whole_text
 from gateway.language import DETECTOR, GIVEN, Context, decide
 from gateway.memory import TranslationMemory
 from gateway.metrics import Metrics
@@ -479,7 +479,9 @@ class Pipeline:
                 )
                 for t, f, x in zip(texts, found, fixed, strict=True)
             ]
-            pieces = [split_masked(m, source) for m in masked]
+            # An LLM or DeepL translates a whole message best (and in one request); the others by sentence.
+            whole = self.registry.route(source, target).whole_texts
+            pieces = [whole_text(m.text) if whole else split_masked(m, source) for m in masked]
         flat = [s for p in pieces for s in p.sentences]
         # Engines that follow rules (an LLM, DeepL) get the brand's as plain data; the others never see them.
         given = None

@@ -36,6 +36,11 @@ class FallbackEngine:
         served = frozenset().union(*(m.pairs for m in self.members))
         self.pairs = served if pairs is None else pairs & served
         self.fallbacks = 0  # hypotheses served by a later choice
+        # Whole messages when the first choice reads them best, unless a later one is a neural model,
+        # which must get sentences (its length limit); Apertium copes with either.
+        self.whole_texts = getattr(self.members[0], "whole_texts", False) and not any(
+            m.kind in ("transformers", "ctranslate2") for m in self.members
+        )
 
     @property
     def version(self) -> str:

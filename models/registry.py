@@ -54,6 +54,11 @@ class Route:
         return tuple(out)
 
     @property
+    def whole_texts(self) -> bool:
+        """Whether every engine on the way reads whole messages better than sentences (an LLM, DeepL)."""
+        return all(getattr(engine, "whole_texts", False) for engine, _ in self.hops)
+
+    @property
     def takes_rules(self) -> bool:
         """Whether an engine on the way follows TranslationRules (an LLM, DeepL), so they are worth building."""
         return any(hasattr(engine, "translate_with_rules") for engine, _ in self.hops)

@@ -52,6 +52,8 @@ class RemoteEngine(BaseEngine):
     """Subclasses implement `_translate_remote` (one batch, one or more HTTP calls through `self.resilience`)."""
 
     own_batching = True  # the registry gives it no Batcher
+    # The pipeline sends whole messages, not sentences: the server sees the context, in one request.
+    whole_texts = True
 
     def __init__(self, spec: EngineSpec, pairs: frozenset[LanguagePair]) -> None:
         super().__init__(spec, pairs)

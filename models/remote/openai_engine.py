@@ -81,7 +81,7 @@ class OpenAIEngine(RemoteEngine):
         notes = list(answer.notes)
         details: dict[str, float] = {}
         if choice.finish_reason == "length":
-            notes.append(f"the answer was cut off at max_length ({self.spec.max_length} tokens)")
+            notes.append("the answer was cut off at its token limit (raise max_length)")
             details["truncated"] = 1.0
         logprobs = [t.logprob for t in (choice.logprobs.content or [])] if choice.logprobs else []
         logprobs = [lp for lp in logprobs if lp is not None and math.isfinite(lp)]
@@ -101,7 +101,9 @@ class OpenAIEngine(RemoteEngine):
         return parse_review(completion.choices[0].message.content)
 
     def _complete(self, segment: str, pair: LanguagePair, rules: TranslationRules):
-        return self._create(messages(segment, pair, rules), self._logprobs, self.spec.max_length)
+        # A whole message can outgrow max_length: allow about twice its own length in tokens.
+        budget = max(self.spec.max_length, len(segment) // 2 + 64)
+        return self._create(messages(segment, pair, rules), self._logprobs, budget)
 
     def _create(self, asked: list[dict[str, str]], logprobs: bool, max_tokens: int):
         try:

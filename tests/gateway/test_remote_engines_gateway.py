@@ -113,6 +113,8 @@ def test_the_llm_gets_the_brands_terms_and_tone_and_they_are_checked(stack):
     assert report == {"refund": True, "order": True}
     assert "engine_fallback" not in signals(t)
     [first] = [r for r in stack.llm.chat_requests() if "refund" in r["messages"][-1]["content"]]
+    # One request for the whole message: the model sees both sentences together.
+    assert "Please check your email." in first["messages"][-1]["content"]
     system = first["messages"][0]["content"]
     assert "formally" in system and '"refund" → "devolución"' in system and '"email"' in system
     sent = next(r for r in stack.llm.requests if r["path"] == "/v1/chat/completions")
