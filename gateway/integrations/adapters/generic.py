@@ -29,6 +29,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from gateway.errors import problems
 from gateway.integrations.adapters._http import HttpClient
 from gateway.integrations.base import HelpdeskMessage, Ignored, Ref, WebhookRejected
 
@@ -61,10 +62,7 @@ def parse(payload: Mapping[str, Any], headers: Mapping[str, str]) -> HelpdeskMes
     try:
         body = GenericWebhook.model_validate(payload)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'body'}: {err['msg']}" for err in exc.errors(include_url=False)
-        )
-        raise WebhookRejected(f"malformed webhook: {problems}", 422) from None
+        raise WebhookRejected(f"malformed webhook: {problems(exc.errors(include_url=False))}", 422) from None
     if not body.text:
         return Ignored("empty text")
     return HelpdeskMessage(
