@@ -8,6 +8,10 @@ and without the word-frequency prior, and langdetect. Ends with one JSON line.
     python bench/langid.py                  # the whole test split
     python bench/langid.py --calibrate      # on the dev split: prior weight sweep, too_short curve
     python bench/langid.py --ablations      # on dev: restricted vs renormalised; wordfreq list size
+
+Accuracy counts the detector's best guess, which it always gives for a text with letters; a text
+it gives no language (none here: every item has letters) would count as wrong. Brands and
+conversations as context: bench/langid_context.py.
 """
 
 from __future__ import annotations
@@ -45,7 +49,8 @@ class Item:
 @dataclass
 class Run:
     label: str
-    guesses: list[tuple[str | None, float]]  # top language and its confidence, never abstaining
+    guesses: list[tuple[str | None, float]]  # the best guess and its confidence (None: no decision)
+    reliable: list[bool]  # whether the detector called its guess reliable
     batch_tps: float
     single_tps: float
     cpu_tps: float  # texts per CPU-second in batches: what other load on the machine cannot skew
@@ -76,10 +81,8 @@ def run(label: str, detector, texts: Sequence[str], langs: Sequence[str], single
     for text in sample:
         detector.detect([text], candidates=langs)
     single_tps = len(sample) / (time.perf_counter() - start)
-    guesses = [
-        (d.lang, d.confidence) if d.lang else (d.alternatives[0] if d.alternatives else (None, 0.0)) for d in detections
-    ]
-    return Run(label, guesses, batch_tps, single_tps, cpu_tps)
+    guesses = [(d.lang, d.confidence) for d in detections]  # no decision (None) counts as wrong
+    return Run(label, guesses, [d.reliable for d in detections], batch_tps, single_tps, cpu_tps)
 
 
 def accuracy(items: Sequence[Item], guesses: Sequence[tuple[str | None, float]]) -> dict[str, float]:
@@ -147,7 +150,7 @@ def compare(args: argparse.Namespace) -> dict:
     runs = []
     for label, kind, weight in configs:
         start = time.perf_counter()
-        detector = build_detector(kind, langs, min_confidence_short=0.0, wordfreq_weight=weight)
+        detector = build_detector(kind, langs, wordfreq_weight=weight)
         print(f"# {label}: built in {time.perf_counter() - start:.1f} s", file=sys.stderr)
         runs.append(run(label, detector, texts, langs, single if kind == "lingua" else single // 4))
     loadavg = os.getloadavg()[0]
@@ -158,9 +161,18 @@ def compare(args: argparse.Namespace) -> dict:
     print(table(items, runs))
     main = runs[0]
     too_short = short_decisions(items, main.guesses, MIN_CONFIDENCE_SHORT)
+    undecided = sum(lang is None for lang, _ in main.guesses)
+    reliable = [ok for ok, (lang, _), item in zip(main.reliable, main.guesses, items, strict=True) if ok]
+    right_reliable = sum(
+        lang == item.lang for ok, (lang, _), item in zip(main.reliable, main.guesses, items, strict=True) if ok
+    )
     print(
-        f"\ntoo_short at {MIN_CONFIDENCE_SHORT} ({runs[0].label}), texts of <= {SHORT_WORDS} words: "
-        f"{too_short['coverage']:.1%} decided, {too_short['accuracy']:.3f} accurate when decided"
+        f"\n{main.label}: no decision on {undecided} of {len(items)} texts (counted wrong); "
+        f"{len(reliable) / len(items):.1%} called reliable, {right_reliable / max(1, len(reliable)):.3f} of those right"
+    )
+    print(
+        f"reliable at {MIN_CONFIDENCE_SHORT} ({runs[0].label}), texts of <= {SHORT_WORDS} words: "
+        f"{too_short['coverage']:.1%} reliable, {too_short['accuracy']:.3f} right when reliable"
     )
     if not args.quick:
         print("\nper language, " + main.label)
@@ -175,6 +187,9 @@ def compare(args: argparse.Namespace) -> dict:
         "texts_per_s_single": round(main.single_tps),
         "texts_per_cpu_s": round(main.cpu_tps),
         **{f"{k}_accuracy": round(acc[k], 4) for k in KINDS},
+        "no_decision": undecided,
+        "reliable_share": round(len(reliable) / len(items), 4),
+        "reliable_accuracy": round(right_reliable / max(1, len(reliable)), 4),
         "too_short": {k: round(v, 4) for k, v in too_short.items()},
         "configs": {
             r.label: {
@@ -199,7 +214,7 @@ def calibrate(args: argparse.Namespace) -> dict:
     langs = sorted({i.lang for i in items})
     print(f"{len(items)} dev texts\n\n| prior weight | word | pair | sentence | macro |\n|---|---|---|---|---|")
     results = {}
-    for weight in (0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.5):
+    for weight in (0.0, 0.4, 0.6, 0.8, 1.0, 1.2, 1.5, 2.0):
         detector = build_detector("lingua", langs, min_confidence_short=0.0, wordfreq_weight=weight)
         guesses = run(f"w={weight}", detector, texts, langs, 10).guesses
         acc = accuracy(items, guesses)

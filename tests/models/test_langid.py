@@ -99,11 +99,14 @@ def test_brand_languages_weigh_in_without_blinding(lingua: LanguageDetector) -> 
     (fr,) = lingua.detect(["Bonjour, je n'ai pas reçu ma commande"], prefer=["en", "es"])
     assert (fr.lang, fr.reliable) == ("fr", True)
     # ...while a word the brand's language shares with another tips towards the brand.
-    (alone,) = lingua.detect(["hola"])
-    (brand,) = lingua.detect(["hola"], prefer=["en", "es"])
+    (alone,) = lingua.detect(["vale"])
+    (brand,) = lingua.detect(["vale"], prefer=["en", "es"])
     assert alone.lang == brand.lang == "es"
     assert brand.confidence > alone.confidence
     assert brand.reliable and not alone.reliable
+    # "como" reads as Portuguese among all languages, as Spanish for a Spanish-speaking brand.
+    assert lingua.detect(["como"])[0].lang == "pt"
+    assert lingua.detect(["como"], prefer=["es", "en"])[0].lang == "es"
     # A preferred language outside the default set is still a candidate.
     (eu,) = lingua.detect(["Kaixo, nire eskaera ez da iritsi oraindik"], prefer=["eu"])
     assert eu.lang == "eu"
@@ -257,3 +260,19 @@ def test_bounded_cache_is_lru_and_builds_once() -> None:
     cache.get(1, build)
     cache.get(2, build)
     assert built == [1, 2, 3, 2]
+
+
+def test_an_unseen_compound_of_two_listed_words_beats_an_unseen_word() -> None:
+    import math
+
+    from models.langid.prior import _compound, _log_probability, _Table
+
+    table = _Table({"tjener": 1e-5, "navn": 1e-4, "rotation": 1e-5, "vinkel": 1e-5}, math.log(1e-7), "nb")
+    expected = (math.log(1e-5) + math.log(1e-4)) / 2 - 4.0
+    assert _log_probability("tjenernavn", table) == pytest.approx(expected)
+    assert _compound("rotationsvinkel", table) > table.unseen  # with the linking "s"
+    assert _compound("tjenerxyz", table) == table.unseen  # only one part is a word
+    assert _compound("navn", table) == table.unseen  # too short to hold two parts
+    # Never above a listed word, never below an unseen one.
+    rare = _Table({"ab" + "c" * 4: 1e-9, "cd" + "e" * 4: 1e-9}, math.log(1e-7), "nb")
+    assert _compound("abccccdeeee", rare) == rare.unseen
