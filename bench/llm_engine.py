@@ -99,7 +99,7 @@ def start_server(kind: str, latency_ms: float, work: Path) -> tuple[subprocess.P
 
     model = build_causal_lm(work / "tiny-chat")
     exe = Path(sys.executable).parent / "transformers"
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HOME": str(work / "hf")}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_UPDATE_CHECK": "1", "HF_HOME": str(work / "hf")}
     proc = subprocess.Popen(
         [str(exe), "serve", str(model), "--host", "127.0.0.1", "--port", str(port), "--device", "cpu"],
         env=env,

@@ -37,7 +37,14 @@ def transformers_serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tup
     model = build_causal_lm(root / "tiny-chat")
     port = free_port()
     exe = shutil.which("transformers", path=str(Path(sys.executable).parent)) or "transformers"
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HOME": str(root / "hf-home")}
+    # Offline, and no PyPI version check by the CLI: a test never reaches the network.
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "HF_HUB_DISABLE_UPDATE_CHECK": "1",
+        "HF_HOME": str(root / "hf-home"),
+    }
     log = (root / "serve.log").open("w")
     proc = subprocess.Popen(
         [exe, "serve", str(model), "--host", "127.0.0.1", "--port", str(port), "--device", "cpu"],
