@@ -10,8 +10,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.contract import PAIR_PATTERN
 from gateway.deps import AdminKey, EditorKey, JsonBody, ServicesDep
-from gateway.errors import GatewayError, InvalidInput, NotFound, Unavailable
+from gateway.errors import GatewayError, InvalidInput, NotFound, SameLanguage, Unavailable
 from gateway.keys import normalize_pair
 from glossary.corrections import Correction, InvalidCorrection, shipped_pairs
 from glossary.corrections.store import CorrectionNotFound, CorrectionStore
@@ -19,7 +20,8 @@ from glossary.corrections.store import CorrectionNotFound, CorrectionStore
 router = APIRouter(tags=["corrections"])
 
 Engine = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_-]{0,31}$", description="engine kind, e.g. apertium")]
-Pair = Annotated[str, Path(pattern=r"^[A-Za-z_]{2,12}-[A-Za-z_]{2,12}$", description="source-target, e.g. en-es")]
+# The schema names the language codes the gateway knows (gateway.contract), as _pair checks them.
+Pair = Annotated[str, Path(json_schema_extra={"pattern": PAIR_PATTERN}, description="source-target, e.g. en-es")]
 CorrectionId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 
 
@@ -103,7 +105,7 @@ def _pair(pair: str) -> tuple[str, str]:
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
     if source == target:
-        raise InvalidInput("the pair's source and target languages must differ")
+        raise SameLanguage("the pair's source and target languages must differ")
     return source, target
 
 
