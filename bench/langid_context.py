@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gateway.language import DETECTOR, Context, decide
 from models.langid import DEFAULT_LANGUAGES, PREFER_WEIGHT, build_detector
+from models.langid.base import SHORT_WORDS
 from models.langid.text import has_letters, strip_non_language, word_count
 
 DATA = Path(__file__).resolve().parent / "data" / "langid"
@@ -154,7 +155,8 @@ def replay(turns: Sequence[Turn], detector, brand_languages: Sequence[str]) -> d
                     brand_languages=brand_languages if "brand" in policy else (),
                     agent=AGENT,
                 )
-                decision = decide(d, context)
+                short = word_count(strip_non_language(turn.text)) <= SHORT_WORDS
+                decision = decide(d, context, short=short)
                 lang, by = decision.lang, decision.decided_by
                 if by == DETECTOR:
                     memory[turn.conversation] = lang

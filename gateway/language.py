@@ -9,6 +9,11 @@ Vietnamese, Spanish-or-Catalan). Such a message is decided by the first of these
 4. the agent's language — the translation's target: the message passes through unchanged;
 5. the detector's best guess, where none of the above is known.
 
+A short message (one or two words) in a conversation whose language is known keeps that language
+even when the detector calls its own guess reliable, unless it is near certain (STICKY): "ok",
+"Danke" or "password reset" in a French chat are the customer writing to the same agent, and the
+guess of a single word is the weakest evidence there is (bench/README.md, "conversations").
+
 A context language "can serve" when it is the target or some route (direct or pivoted) reaches
 the target from it, so a short message never ends in "no engine for pl→es". Pure code: the
 pipeline gathers the context (gateway/pipeline.py), the language-ID bench replays conversations
@@ -33,6 +38,8 @@ GIVEN, DETECTOR, CONVERSATION, LOCALE, BRAND, AGENT, GUESS, NOTHING = (
     "guess",
     "no_letters",
 )
+# Above this confidence a short message's own language wins over its conversation's.
+STICKY = 0.99
 _WHY = {
     CONVERSATION: "the conversation's language",
     LOCALE: "the customer's locale",
@@ -56,16 +63,36 @@ class Decision:
     detail: str = ""  # for the language_fallback signal; empty when the detector decided
 
 
-def decide(detection: Detection, context: Context, can_serve: Callable[[str], bool] = lambda _: True) -> Decision:
-    """The source language of one detected text, and who decided it (the order in the module doc)."""
-    if detection.reliable:
+def decide(
+    detection: Detection,
+    context: Context,
+    can_serve: Callable[[str], bool] = lambda _: True,
+    *,
+    short: bool = False,
+) -> Decision:
+    """The source language of one detected text, and who decided it (the order in the module doc).
+
+    short: the text has one or two words (models.langid.base.SHORT_WORDS)."""
+    conversation = context.conversation
+    sticky = (
+        short
+        and conversation is not None
+        and detection.lang != conversation
+        and detection.confidence < STICKY
+        and can_serve(conversation)
+    )
+    if detection.reliable and not sticky:
         return Decision(detection.lang, DETECTOR)
     if detection.lang is None and detection.reason == NO_LETTERS:
         return Decision(None, NOTHING)
     guess = (
         f"best guess {detection.lang} {detection.confidence:.2f}" if detection.lang else "no candidate fits its script"
     )
-    why = f"too short or unclear to detect reliably ({guess})"
+    why = (
+        f"a short message in a conversation in {conversation} ({guess})"
+        if detection.reliable
+        else f"too short or unclear to detect reliably ({guess})"
+    )
     for lang, by in ((context.conversation, CONVERSATION), (context.locale, LOCALE)):
         if lang and can_serve(lang):
             return Decision(lang, by, f"{why}; used {_WHY[by]}, {lang}")

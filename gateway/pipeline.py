@@ -52,6 +52,8 @@ from models.base import Hypothesis
 from models.errors import ModelError
 from models.langcodes import normalize
 from models.langid import Detection, LanguageDetector
+from models.langid.base import SHORT_WORDS
+from models.langid.text import strip_non_language, word_count
 from models.registry import EngineRegistry, Route
 
 Format = Literal["text", "html", "markdown"]
@@ -308,8 +310,9 @@ class Pipeline:
             agent=target,
         )
         sources = []
-        for d in detections:
-            decision = decide(d, context, lambda lang: lang == target or self._has_route(lang, target))
+        for text, d in zip(job.texts, detections, strict=True):
+            short = word_count(strip_non_language(text)) <= SHORT_WORDS
+            decision = decide(d, context, lambda lang: lang == target or self._has_route(lang, target), short=short)
             signals = (Signal("language_fallback", decision.detail),) if decision.detail else ()
             sources.append(_Source(decision.lang, d, signals, decision.decided_by))
         reliable = [s.lang for s in sources if s.decided_by == DETECTOR]

@@ -55,3 +55,17 @@ def test_a_context_language_no_route_serves_is_passed_over() -> None:
     assert (decision.lang, decision.decided_by) == ("en", BRAND)
     decision = decide(OK, Context(conversation="pl", agent="es"), serves)
     assert (decision.lang, decision.decided_by) == ("es", AGENT)
+
+
+def test_a_short_message_keeps_its_conversations_language_unless_the_detector_is_near_certain() -> None:
+    danke = Detection("de", 0.95, (("nl", 0.03),))  # reliable, but one word in a French chat
+    context = Context(conversation="fr", agent="en")
+    assert decide(danke, context).decided_by == DETECTOR  # a long text: the detector decides
+    sticky = decide(danke, context, short=True)
+    assert (sticky.lang, sticky.decided_by) == ("fr", CONVERSATION)
+    assert "a short message in a conversation in fr (best guess de 0.95)" in sticky.detail
+    certain = Detection("de", 0.995, ())
+    assert decide(certain, context, short=True).lang == "de"
+    # Nothing to stick to, or a conversation language no route serves: the detector decides.
+    assert decide(danke, Context(agent="en"), short=True).decided_by == DETECTOR
+    assert decide(danke, context, lambda lang: lang != "fr", short=True).decided_by == DETECTOR
