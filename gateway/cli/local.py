@@ -79,13 +79,25 @@ def needed_registry(settings: Settings, pairs: Iterable[tuple[str | None, str]])
 
 @asynccontextmanager
 async def local_pipeline(settings: Settings, pairs: Iterable[tuple[str | None, str]]) -> AsyncIterator[object]:
-    """The same pipeline the server runs, without Redis (no brands or conversation memory)."""
+    """The same pipeline the server runs, without Redis (no brands or conversation memory; the
+    engines' shipped corrections, without admins' changes to them)."""
     from gateway.pipeline import Pipeline
-    from gateway.services import load_detector
+    from gateway.services import load_detector, load_morphologies
+    from glossary.corrections.store import ShippedCorrections
 
     registry = await anyio.to_thread.run_sync(needed_registry, settings, list(pairs))
+    morphologies = load_morphologies()  # their processes start on first use
     try:
         detector = await anyio.to_thread.run_sync(load_detector, settings, False)
-        yield Pipeline(registry, detector, None, settings.review_below)
+        yield Pipeline(
+            registry,
+            detector,
+            None,
+            settings.review_below,
+            morphologies=morphologies,
+            corrections=ShippedCorrections(),
+        )
     finally:
+        for morphology in morphologies.values():
+            morphology.close()
         registry.close()
