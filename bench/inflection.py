@@ -13,6 +13,9 @@ Measured, per term occurrence in the source (a listed English form, whole word):
   target is there in some form, and not the bare infinitive unless `to`, a modal or (before a gerund)
   a preposition comes before it;
 and per forbidden word: outputs where the judge finds it in the plain translation, and after the brand.
+English words are often both noun and verb ("changes", "pay"): Apertium's own HMM tagger judges each
+occurrence's part of speech; `pos_*` count the occurrences it reads as the term's part of speech,
+`other_pos` the rest and `other_pos_matched` those the gateway matched all the same (false matches).
 Last, up to 200 replies that start "We <lower-case word>" are rewritten to start "SwiftShip …" with
 SwiftShip a `dnt` entry: `capital_after_dnt` counts outputs where the word after it is capitalised.
 
@@ -113,6 +116,39 @@ def _matching_cost(texts: list[str], compiled, morphologies: dict, plain: dict[s
     }
 
 
+ENG_SPA = Path("/usr/share/apertium/apertium-eng-spa")
+
+
+def tagged(sentences: list[str]) -> list[list[tuple[str, str]]]:
+    """(surface, part of speech) of each word by Apertium's own HMM tagger (lt-proc | apertium-tagger):
+    the judge of whether an occurrence of a listed form is the noun or the verb."""
+    import subprocess
+
+    special = set("\\[]^$/<>{}@*#~")
+    escaped = ["".join("\\" + c if c in special else c for c in s.replace("\n", " ")) for s in sentences]
+    text = "\n".join(escaped) + "\n"
+    analysed = subprocess.run(
+        ["lt-proc", "-w", str(ENG_SPA / "eng-spa.automorf.bin")], input=text, capture_output=True, text=True, check=True
+    ).stdout
+    out = subprocess.run(
+        ["apertium-tagger", "-g", "-p", str(ENG_SPA / "eng-spa.prob")],
+        input=analysed,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\n")
+    units = regex.compile(r"\^([^/$]*)/[^<$]*<([^>]+)>")
+    return [[(m.group(1).lower(), m.group(2)) for m in units.finditer(line)] for line in out[: len(sentences)]]
+
+
+def pos_agrees(term: dict, tags: list[tuple[str, str]], form: str, nth: int) -> bool | None:
+    """Whether the tagger reads the nth occurrence of `form` as the term's part of speech (None: not found)."""
+    seen = [cat for surface, cat in tags if surface == form]
+    if nth >= len(seen):
+        return None
+    return seen[nth] in ("n", "np") if term["pos"] == "n" else seen[nth] in ("vblex", "vbmod", "vaux")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
@@ -144,6 +180,8 @@ def main() -> None:
             return self._compiled
 
     totals = {"occurrences": 0, "found": 0, "correct": 0, "forbidden_plain": 0, "forbidden_left": 0}
+    for k in ("pos_occurrences", "pos_found", "pos_correct", "other_pos", "other_pos_matched"):
+        totals[k] = 0
     totals["unlisted_matches"] = 0
     by_class = {"noun": [0, 0, 0], "verb": [0, 0, 0]}
     rows = []
@@ -180,18 +218,34 @@ def main() -> None:
             job = TranslateJob(tuple(chosen), "es", "en", brand=Brand(name=name, tone={"es": "formal"}))
             out = asyncio.run(pipeline.translate(job))
             b = {"brand": name, "sentences": len(chosen), "occurrences": 0, "found": 0, "correct": 0}
-            for sentence, t in zip(chosen, out, strict=True):
+            for k in ("pos_occurrences", "pos_found", "pos_correct", "other_pos", "other_pos_matched"):
+                b[k] = 0
+            for sentence, t, tags in zip(chosen, out, tagged(chosen), strict=True):
                 reported = {e["source"] for e in t.terms}
                 listed = {term["source"] for term in brand["terms"] if occurrences(sentence, term)}
                 # Reported where no listed form occurs: a false match, or a form the list lacks.
                 totals["unlisted_matches"] += len(reported & {x["source"] for x in brand["terms"]} - listed)
                 for term in brand["terms"]:
-                    for form, at in occurrences(sentence, term):
+                    found_here = sorted(occurrences(sentence, term), key=lambda o: o[1])
+                    agree = [
+                        pos_agrees(term, tags, form, [f for f, _ in found_here[:n]].count(form))
+                        for n, (form, _) in enumerate(found_here)
+                    ]
+                    for (form, at), same_pos in zip(found_here, agree, strict=True):
                         ok_found = term["source"] in reported
                         ok = correct(t.text, sentence, term, form, at)
                         b["occurrences"] += 1
                         b["found"] += ok_found
                         b["correct"] += ok
+                        if same_pos is False:
+                            # The tagger reads it as the other part of speech: matching it is a false match
+                            # (unless the same term occurs in its own part of speech in this sentence).
+                            b["other_pos"] += 1
+                            b["other_pos_matched"] += ok_found and not any(agree)
+                        else:
+                            b["pos_occurrences"] += 1
+                            b["pos_found"] += ok_found
+                            b["pos_correct"] += ok
                         cls = by_class["noun" if term["pos"] == "n" else "verb"]
                         cls[0] += 1
                         cls[1] += ok_found
@@ -235,6 +289,11 @@ def main() -> None:
                 "term_occurrences": totals["occurrences"],
                 "found_rate": round(totals["found"] / n, 4),
                 "correct_rate": round(totals["correct"] / n, 4),
+                "pos_occurrences": totals["pos_occurrences"],
+                "pos_found_rate": round(totals["pos_found"] / (totals["pos_occurrences"] or 1), 4),
+                "pos_correct_rate": round(totals["pos_correct"] / (totals["pos_occurrences"] or 1), 4),
+                "other_pos": totals["other_pos"],
+                "other_pos_matched": totals["other_pos_matched"],
                 "noun_found_correct": [by_class["noun"][0], by_class["noun"][1], by_class["noun"][2]],
                 "verb_found_correct": [by_class["verb"][0], by_class["verb"][1], by_class["verb"][2]],
                 "forbidden_outputs_plain": totals["forbidden_plain"],

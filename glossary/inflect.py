@@ -31,6 +31,13 @@ from glossary.tone.core import Morphology, _Part, _Reading, _recase
 _WORD = regex.compile(r"\p{L}[\p{L}\p{M}]*")
 _SENTENCE_GAP = regex.compile(r"[.!?;:\n]")
 _NOUNS = frozenset({"n", "np"})
+_EN_DETERMINERS = frozenset(
+    "the a an your my our his her their its this that these those any some no each every another".split()
+)
+_EN_VERB_CONTEXT = frozenset("to will would can could should must may might cannot please i we they".split())
+_EN_MAKE = frozenset({"make", "makes", "making", "made"})
+_EN_3SG = frozenset("he she it this that who which everyone someone one".split())
+_EN_NUMBER_AFTER = regex.compile(r"\s*(?:#|no\.|number\b|n[º°]|\d)", regex.I)
 _VERBS = frozenset({"vblex", "vbmod", "vbser", "vbhaver", "vaux"})
 _GENDERS = frozenset({"m", "f", "nt"})
 _NUMBERS = frozenset({"sg", "pl"})
@@ -167,15 +174,57 @@ class InflectionIndex:
             ]
             restrict = [_categories(t) for t in targets]
         self._by_lemma: defaultdict[str, list[_Entry]] = defaultdict(list)
+        self._cats: dict[str, frozenset[str]] = {}  # one-word entries: the parts of speech they stand for
         for term, words, only in zip(terms, analysed, restrict, strict=True):
             if not words:
                 continue
             profiles = tuple(profile(w, only if len(words) == 1 else None) for w in words)
+            if len(profiles) == 1 and profiles[0].cats:
+                self._cats[term.id] = profiles[0].cats
             for key in profiles[0].lemmas or {profiles[0].surface}:
                 self._by_lemma[key].append(_Entry(term, profiles))
 
     def __len__(self) -> int:
         return len(self._by_lemma)
+
+    def plausible(self, text: str, start: int, end: int, term: Term) -> bool:
+        """Whether the words around text[start:end] allow the part of speech the entry stands for.
+
+        English only, where most nouns are also verbs ("order", "change") and no tagger runs: a
+        verb term is no verb after a determiner, an adjective or "make" ("the change", "necessary
+        changes", "make changes"), before "of" ("Change of mind"), capitalised after a capitalised
+        word ("Google Pay"), nor an "-s" form that may be a plural without a singular subject before
+        it; a noun term is no noun after "to", a modal or a subject pronoun ("we order")."""
+        cats = self._cats.get(term.id)
+        if self.morphology.lang != "en" or not cats:
+            return True
+        before = [m for m in _WORD.finditer(text, 0, start)]
+        prev = before[-1] if before and not text[before[-1].end() : start].strip(" \t\"'“”") else None
+        after = _WORD.search(text, end)
+        next_word = after.group().lower() if after and not text[end : after.start()].strip() else None
+        low = prev.group().lower() if prev else None
+        if cats <= _VERBS:
+            if low in _EN_DETERMINERS or low in _EN_MAKE or next_word == "of":
+                return False
+            # A capital mid-sentence right after another capital: part of a name ("Google Pay").
+            if text[start:end][:1].isupper() and prev is not None and prev.group()[:1].isupper():
+                return False
+            [word] = analyse(text[start:end], self.morphology) or [None]
+            plural = word is not None and any(_cat(r) in _NOUNS and _tag(r, _NUMBERS) == "pl" for r in word.readings)
+            prev_readings = analyse(prev.group(), self.morphology)[0].readings if prev else ()
+            if prev_readings and all(_cat(r) == "adj" for r in prev_readings):
+                return False  # "necessary changes"
+            if plural:
+                # "changes" is a verb only after a singular subject: "it changes", "the plan changes".
+                singular = low in _EN_3SG or any(
+                    _cat(r) in _NOUNS and _tag(r, _NUMBERS) in ("sg", None) for r in prev_readings
+                )
+                return singular
+            return True
+        if cats <= _NOUNS:
+            # "to order 3702…", "changes to order number 45": a number after it makes it the noun.
+            return low not in _EN_VERB_CONTEXT or bool(_EN_NUMBER_AFTER.match(text, end))
+        return True
 
     def find(self, text: str, taken: Iterable[tuple[int, int]] = ()) -> list[Found]:
         """Entries in any inflected form, leftmost-longest, outside the `taken` spans."""

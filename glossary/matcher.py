@@ -273,7 +273,11 @@ class CompiledTermbase:
         """`found` plus the family's entries in other inflected forms; the index is built on first use."""
         key = (*family, morphology.lang, target.lang if target else None)
         index = self._inflection.get(key, lambda: InflectionIndex(terms(), morphology, target))
+        if family[0] == "term":
+            found = [m for m in found if index.plausible(text, m.start, m.end, m.term)]
         more = index.find(text, [(m.start, m.end) for m in found])
+        if family[0] == "term":
+            more = [f for f in more if index.plausible(text, f.start, f.end, f.term)]
         if not more:
             return found
         extra = [

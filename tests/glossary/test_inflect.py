@@ -156,3 +156,19 @@ def test_check_makes_the_determiner_agree_with_an_inflected_term(compiled, en, e
     text = "¿Dónde están mi pedidos?"  # what Apertium makes of "Where are my ⟦0⟧?" with ⟦0⟧ = "pedidos"
     assert check(text, "es", BrandRules(compiled, None), found, es).text == "¿Dónde están mis pedidos?"
     assert check(text, "es", BrandRules(compiled, None), found, None).text == text  # no morphology: untouched
+
+
+def test_english_context_keeps_a_verb_term_off_nouns_and_a_noun_term_off_verbs(compiled, en, es):
+    entry = make_term(term("change", "modificar"))
+    changes = CompiledTermbase.compile(Termbase("b", 1, (entry,)))
+    assert fitted("You can change the address.", changes, en, es) == [("change", None)]
+    assert fitted("The changes were saved.", changes, en, es) == []  # after a determiner: a noun
+    assert fitted("Change of mind: we refund.", changes, en, es) == []  # before "of": a noun
+    assert fitted("Make the necessary changes.", changes, en, es) == []  # after an adjective
+    assert fitted("You can make changes here.", changes, en, es) == []  # the object of "make"
+    assert fitted("It changes every day.", changes, en, es) == [("changes", "modifica")]  # a singular subject
+    assert [m.text for m in changes.source_matches("The change", "en", "es")] == ["change"]  # no analysers: as before
+    pay = CompiledTermbase.compile(Termbase("b", 1, (make_term(term("pay", "abonar")),)))
+    assert [m for m, _ in fitted("Use Google Pay - pay with ease.", pay, en, es)] == ["pay"]  # "Pay" is a name
+    assert fitted("We order new stock and ship your orders.", compiled, en, es) == [("orders", "pedidos")]
+    assert fitted("Add it to order 370795561790.", compiled, en, es) == [("order", None)]
