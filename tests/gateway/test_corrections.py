@@ -116,3 +116,19 @@ def test_changing_corrections_needs_an_admin_and_valid_input(client, admin, anon
     assert r.status_code == 422 and "switch it off" in r.json()["error"]["message"]
     assert admin.get("/v1/corrections/apertium/en-en").status_code == 422
     assert admin.post(PAIR, content="id=x", headers={"content-type": "text/plain"}).status_code == 415
+
+
+def test_batch_or_one_by_one_the_gateway_gives_the_same_spanish(client):
+    """Cache on or off changes which texts reach the engine together; the Spanish must not change."""
+    texts = [
+        "For some reason I tried a lot of USB cables",
+        "I will be in touch shprtly",
+        "Do you have the ereader connected to the computer?",
+        "Check your spam folder and let me know.",
+        "Thank you for waiting, please tap Sync.",
+    ]
+    r = client.post("/v1/translate", json={"text": texts, "source_lang": "en", "target_lang": "es"})
+    assert r.status_code == 200, r.text
+    batch = [t["text"] for t in r.json()["translations"]]
+    single = [translate(client, t)["text"] for t in reversed(texts)][::-1]
+    assert batch == single
