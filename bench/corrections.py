@@ -11,6 +11,7 @@ Steps:
     python bench/corrections.py --blind DIR       # blinded batches of every new Spanish text, for reviewers
     python bench/corrections.py --collect DIR     # reviewers' answers + key -> bench/data/corrections/judgements.jsonl
     python bench/corrections.py --quick           # the figures (from the stored judgements) + time added
+    python bench/corrections.py --breakdown       # per correction: replies it helped fix / broke
 
 A text equal to the labelled `mt` keeps its original label; every other text, before or after,
 is judged blind (the reviewer sees the source and one Spanish text, mixed, not which system made
@@ -243,6 +244,32 @@ def figures() -> dict:
     }
 
 
+def breakdown() -> None:
+    """Per correction: held-out replies it took part in that went unfit → fit and fit → unfit (judged)."""
+    rows = {r["id"]: r for r in load("heldout")}
+    judged = {}
+    if JUDGED.is_file():
+        for line in JUDGED.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                j = json.loads(line)
+                judged[(j["id"], j["spanish"])] = j["fit"]
+
+    def fit(item_id: str, text: str) -> bool | None:
+        return bool(rows[item_id]["fit"]) if text == rows[item_id]["mt"] else judged.get((item_id, text))
+
+    per: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+    for o in _outputs():
+        b, a = fit(o["id"], o["before"]), fit(o["id"], o["after"])
+        outcome = "unjudged" if b is None or a is None else {(0, 1): "fixed", (1, 0): "broke"}.get((b, a), "same")
+        for cid in o["corrections"]:
+            per[cid][outcome] += 1
+    for cid, c in sorted(per.items(), key=lambda kv: (-kv[1]["broke"], -kv[1]["fixed"], kv[0])):
+        print(
+            f"{cid:28s} fixed {c['fixed']:3d}  broke {c['broke']:3d}  same {c['same']:3d}  unjudged {c['unjudged']:3d}"
+        )
+    print(json.dumps({"corrections": len(per), "with_a_break": sum(1 for c in per.values() if c["broke"])}))
+
+
 def _spans_gone(row: dict, text: str) -> bool:
     spans = [e["span"].casefold() for e in row["errors"] if e["severity"] in ("major", "critical")]
     return not row["fit"] and bool(spans) and text != row["mt"] and not any(s in text.casefold() for s in spans)
@@ -281,6 +308,7 @@ def main() -> None:
     ap.add_argument("--translate", action="store_true")
     ap.add_argument("--blind", type=Path)
     ap.add_argument("--collect", type=Path)
+    ap.add_argument("--breakdown", action="store_true", help="per correction: replies fixed / broken (judged)")
     ap.add_argument("--quick", action="store_true", help="figures from stored judgements + 1 timing round")
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
@@ -292,6 +320,8 @@ def main() -> None:
         blind(args.blind)
     elif args.collect:
         collect(args.collect)
+    elif args.breakdown:
+        breakdown()
     else:
         result = figures()
         result.update(timing(1 if args.quick else args.rounds))
