@@ -183,7 +183,8 @@ _ERRORS = {
     415: "the body's Content-Type is not one this operation reads",
     422: "the input is invalid; for a schema-valid request only the rules a schema cannot state: "
     "same_language (two languages that must differ), same_text (a forbidden word and its replacement), "
-    "unsupported_pair (no engine serves the pair), import_failed (a file's rows)",
+    "unsupported_pair (no engine serves the pair), import_failed (a file's rows), "
+    "invalid_correction (an engine correction's pattern does not compile)",
     429: "overloaded: retry after the Retry-After header's seconds",
     503: "starting, or Redis is unreachable: retry shortly",
 }

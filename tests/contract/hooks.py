@@ -4,8 +4,9 @@
   a local sink the test runs, so nothing generated ever reaches beyond 127.0.0.1.
 - `schema_valid_is_accepted` replaces schemathesis' positive_data_acceptance: a request the
   published schema allows must not be refused, except with the 422 types that name the rules a
-  JSON schema cannot state (docs/api.md lists them): two fields that must differ, a language pair
-  no loaded engine serves, and the rows of an uploaded file.
+  JSON schema cannot state (gateway/contract.py lists them): two fields that must differ, a language
+  pair no loaded engine serves, the rows of an uploaded file, a correction's pattern that does not
+  compile.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import os
 import schemathesis
 
 SINK = os.environ.get("TONEGATE_CONTRACT_SINK", "http://127.0.0.1:9/")
-RULES_NO_SCHEMA_STATES = {"same_language", "same_text", "unsupported_pair", "import_failed"}
+RULES_NO_SCHEMA_STATES = {"same_language", "same_text", "unsupported_pair", "import_failed", "invalid_correction"}
 # 401/403: the key is the test's, not generated; 404/409: state (what exists, who claimed it);
 # 413: the request body's byte limit; 429: load.
 ACCEPTED_REFUSALS = {401, 403, 404, 409, 413, 429}
