@@ -17,7 +17,7 @@ from models.base import LanguagePair
 from models.config import EngineSpec, load_engine_specs
 from models.errors import ConfigError, UnknownLanguage
 from models.langcodes import normalize
-from models.registry import EngineRegistry, build_engine
+from models.registry import Chain, EngineRegistry, build_engine
 
 
 def _code(code: str) -> str:
@@ -46,7 +46,10 @@ def needed_registry(settings: Settings, pairs: Iterable[tuple[str | None, str]])
     lazily); an engine with declared pairs only if one of them can be on a source→target route."""
     wanted = [(None if src is None else _code(src), _code(tgt)) for src, tgt in pairs]
     try:
-        specs = load_engine_specs(settings.engines_file)
+        declared_specs = load_engine_specs(settings.engines_file)
+        # Fallback chains are built by the registry from the engines they list (below).
+        chains = [s for s in declared_specs if s.kind == "fallback"]
+        specs = [s for s in declared_specs if s.kind != "fallback"]
         auto = [s for s in specs if s.pairs == ("auto",)]
         engines = [build_engine(s) for s in auto]
         try:
@@ -68,7 +71,10 @@ def needed_registry(settings: Settings, pairs: Iterable[tuple[str | None, str]])
             # Keep the file's order: the first engine declared for a pair wins.
             order = {s.name: i for i, s in enumerate(specs)}
             engines.sort(key=lambda e: order.get(e.name, len(order)))
-            return EngineRegistry(engines, settings.pivots)
+            # A chain whose engines are all loaded serves its pairs as it does in the server.
+            built = {e.name for e in engines}
+            usable = [Chain.from_spec(c) for c in chains if all(m in built for m in c.engines)]
+            return EngineRegistry(engines, settings.pivots, chains=usable)
         except BaseException:
             for engine in engines:
                 engine.close()
