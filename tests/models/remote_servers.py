@@ -236,6 +236,8 @@ class FakeDeepLServer(_Server):
                 codes = ["DE", "EN", "ES", "FR", "PT"]
             return 200, [{"language": c, "name": c} for c in codes], {}
         if path == "/v2/glossaries" and method == "POST":
+            if {body.get("source_lang"), body.get("target_lang")} - {"en", "es", "de", "fr"}:
+                return 400, {"message": "Unsupported glossary language pair"}, {}
             gid = str(uuid.uuid4())
             entries = dict(line.split("\t") for line in body["entries"].splitlines() if line)
             self.glossaries[gid] = {**body, "parsed": entries}
@@ -246,7 +248,7 @@ class FakeDeepLServer(_Server):
             texts = body["text"] if isinstance(body["text"], list) else [body["text"]]
             if not texts or len(texts) > 50:
                 return 400, {"message": "Parameter 'text' must hold 1 to 50 texts"}, {}
-            if body.get("target_lang") not in ("ES", "DE", "FR", "EN-US", "EN-GB", "PT-PT", "PT-BR"):
+            if body.get("target_lang") not in ("ES", "DE", "FR", "JA", "EN-US", "EN-GB", "PT-PT", "PT-BR"):
                 return 400, {"message": f"Value for 'target_lang' not supported: {body.get('target_lang')}"}, {}
             glossary = None
             if body.get("glossary_id"):

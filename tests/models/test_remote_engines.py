@@ -355,6 +355,21 @@ def test_deepl_replaces_the_glossary_when_its_version_changes(deepl, monkeypatch
     assert deepl.paths("DELETE") and len(deepl.glossaries) == 1  # the old version was deleted
 
 
+def test_deepl_without_a_glossary_for_the_pair_translates_and_says_so(deepl, monkeypatch):
+    engine = deepl_engine(deepl, monkeypatch, pairs=["en-ja"])
+    rules = TranslationRules(glossary=(TermPair("voucher", "クーポン"),), glossary_key="acme", glossary_version="1")
+    try:
+        first = engine.translate_with_rules(["thanks"], LanguagePair("en", "ja"), rules)
+        second = engine.translate_with_rules(["thanks"], LanguagePair("en", "ja"), rules)
+    finally:
+        engine.close()
+    assert first[0].text == "gracias"  # the toy server's one language; what matters is the note
+    assert "DeepL glossary not used" in first[0].notes[0] and "Unsupported glossary language pair" in first[0].notes[0]
+    assert second[0].notes == first[0].notes
+    assert deepl.paths("POST").count("/v2/glossaries") == 1  # not asked again for this version
+    assert "glossary_id" not in next(r["body"] for r in deepl.requests if r["path"] == "/v2/translate")
+
+
 def test_deepl_retries_429_and_fails_clearly_on_a_wrong_key(deepl, monkeypatch):
     engine = deepl_engine(deepl, monkeypatch, pairs=["en-es"])
     deepl.fail_next.append((429, {"Retry-After": "0"}))
