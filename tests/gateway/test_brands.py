@@ -190,3 +190,8 @@ def test_editor_reads_but_cannot_change(admin: httpx.Client, gateway):
         assert editor.get("/v1/brands/readonly/glossary").status_code == 200
         assert editor.post("/v1/brands/readonly/glossary", json={"kind": "dnt", "source": "x"}).status_code == 403
         assert editor.put("/v1/brands/readonly").status_code == 403
+
+
+def test_brand_settings_that_are_not_text_are_a_400(admin: httpx.Client):
+    r = admin.put("/v1/brands/bytes", content=b"\xff\xfe\x00{", headers={"Content-Type": "application/json"})
+    assert r.status_code == 400 and r.json()["error"]["type"] == "bad_request"  # was a 500

@@ -54,6 +54,8 @@ def test_defaults_and_normalisation() -> None:
         ({"webhook_secret": [SECRET, SECRET + "2", SECRET + "3"]}, "two while rotating"),
         ({"api_token": None}, "api_token is required"),
         ({"base_url": "chat.example.com"}, "http://"),
+        ({"base_url": "http://"}, "a host name"),  # was stored as 'http:' and broke every later read
+        ({"api_token": ""}, "api_token is required"),  # an empty token was stored as none
         ({"agent_lang": "klingon"}, "unknown language"),
         ({"kind": "freshdesk"}, "chatwoot"),
         ({"name": "Bad Name"}, "pattern"),

@@ -280,3 +280,30 @@ def test_cli_creates_editor_keys_limited_to_pairs(redis_url) -> None:
     assert f"{key_id}\teditor\t\ten-es,fr-es" in tonegate("keys", "list", env=env).stdout
     bad = tonegate("keys", "create", "--role", "editor", "--pair", "english", env=env)
     assert bad.returncode == 2 and "en-es" in bad.stderr
+
+
+def test_filter_on_one_side_of_a_pair_and_far_deadlines(gateway, admin, client) -> None:
+    brand = new_brand(admin)
+    en_es = queue(client, brand)["review_id"]
+    fr_es = queue(client, brand, text="Bonjour, où est ma commande ?", source_lang="fr")["review_id"]
+
+    def ids(**params) -> set[str]:
+        r = admin.get("/v1/review", params={"brand": brand, **params})
+        assert r.status_code == 200, r.text
+        return {i["id"] for i in r.json()["items"]}
+
+    assert ids(target_lang="es") == {en_es, fr_es}
+    assert ids(source_lang="FR") == {fr_es}
+    assert ids(source_lang="en", target_lang="es") == {en_es}
+    assert ids(source_lang="de") == set()
+    # An editor limited to en-es sees only that pair, whichever side the filter names.
+    limited = editor(gateway, admin, ["en-es"])
+    assert {
+        i["id"] for i in limited.get("/v1/review", params={"brand": brand, "target_lang": "es"}).json()["items"]
+    } == {en_es}
+    # Far-off deadlines (these were a 500) and a bad language code.
+    assert ids(deadline_before=-1.7976931348623157e308) == set()
+    assert ids(deadline_before=1.7976931348623157e308) == {en_es, fr_es}
+    r = admin.get("/v1/review", params={"source_lang": "xx"})
+    assert r.status_code == 422 and r.json()["error"]["type"] == "unknown_language"
+    assert admin.get("/v1/review", params={"deadline_after": "nan"}).status_code == 422
