@@ -92,6 +92,7 @@ _DETAILS = {
     "foreign_words": "{value:.0%} of the translation's words read as the source language",
     "unseen_words": "{value:.0%} of the translation's words are not known words of the target language",
     "wrong_language": "the translation may not be in the target language",
+    "rated_wording": "wording that raters often scored low in support chats",
 }
 
 

@@ -82,13 +82,13 @@ class PatternTable:
         """Σ of the log-odds above the baseline over the translation's n-grams, and the hits that
         carried some (worst first).
 
-        `strict` counts only n-grams that were wrong every time they were seen (at least twice):
-        for text not made by the engine the table was learned on. "tiene" is usually wrong in
-        Apertium's output ("Tiene un día bueno") and fine in a person's; "complacer" is wrong in both."""
+        `strict` counts only unambiguous mistakes (see _unambiguous): for text not made by the
+        engine the table was learned on. "tiene" is usually wrong in Apertium's output ("Tiene un
+        día bueno") and fine in a person's; "complacer" and "gracias para" are wrong in both."""
         hits = [
             h
             for h in self.hits(translation)
-            if h.pattern.p_error > self.baseline and (not strict or h.pattern.bad == h.pattern.seen >= 2)
+            if h.pattern.p_error > self.baseline and (not strict or _unambiguous(h))
         ]
         return sum(_logit(h.pattern.p_error) - self._floor for h in hits), hits
 
@@ -124,6 +124,16 @@ class PatternTable:
         return cls(patterns, baseline)
 
 
+def _unambiguous(hit: Hit) -> bool:
+    """Wrong whoever wrote it: wrong every time it was seen (at least twice), or a word pair wrong
+    in three of four sightings or more ("gracias para"; a single word that common, like "tiene",
+    is right in other contexts)."""
+    p = hit.pattern
+    if p.bad == p.seen >= 2:
+        return True
+    return " " in hit.ngram and p.bad >= 3 and p.bad >= 0.75 * p.seen
+
+
 def _logit(p: float) -> float:
     return math.log(p / (1.0 - p))
 
@@ -146,3 +156,95 @@ def describe(hits: Sequence[Hit], limit: int = 3) -> str:
         if h.pattern.bad
     )
     return f"known mistranslations: {shown}" if shown else ""
+
+
+# ---------------------------------------------------------------- rated wording (other makers)
+
+SOURCE_MARK = "S:"  # source words sit in the same table, marked
+RATED_PRIOR = 5.0  # pseudo-count at the baseline: an n-gram seen a few times says little
+RATED_MIN_SEEN = 3
+
+
+class RatedTable:
+    """Wording that human raters scored low, learned from whole-translation scores rather than
+    error spans: many systems' translations of real support chats (WMT24), per target language.
+    Output word n-grams and source words (marked "S:") each carry p(the translation was in the
+    worst-rated quarter | it contains this); a translation's evidence is the sum of their log-odds
+    against the baseline, both ways (wording raters liked counts in its favour)."""
+
+    def __init__(self, patterns: dict[str, Pattern], baseline: float) -> None:
+        self.patterns = patterns
+        self.baseline = min(max(baseline, 1e-3), 1 - 1e-3)
+        self._floor = _logit(self.baseline)
+
+    def p_low(self, pattern: Pattern) -> float:
+        return (pattern.bad + self.baseline * RATED_PRIOR) / (pattern.seen + RATED_PRIOR)
+
+    @staticmethod
+    def keys(source: str, translation: str) -> set[str]:
+        return ngrams(tokens(translation)) | {SOURCE_MARK + w for w in tokens(source)}
+
+    def evidence(self, source: str, translation: str) -> tuple[float, list[Hit]]:
+        """The summed log-odds, and the output n-grams that counted against it (worst first)."""
+        total, against = 0.0, []
+        for key in self.keys(source, translation):
+            pattern = self.patterns.get(key)
+            if pattern is None:
+                continue
+            weight = _logit(self.p_low(pattern)) - self._floor
+            total += weight
+            if weight > 0 and not key.startswith(SOURCE_MARK):
+                against.append((weight, Hit(key, pattern)))
+        return total, [h for _, h in sorted(against, key=lambda wh: (-wh[0], wh[1].ngram))]
+
+    @classmethod
+    def learn(
+        cls,
+        items: Iterable[tuple[str, str, bool]],
+        keep_target: frozenset[str] | None = None,
+        keep_source: frozenset[str] | None = None,
+    ) -> RatedTable:
+        """From (source, translation, rated low) triples; word lists keep names out as in PatternTable."""
+        low: Counter[str] = Counter()
+        seen: Counter[str] = Counter()
+        n_low = n = 0
+        for source, translation, is_low in items:
+            n += 1
+            n_low += is_low
+            for key in cls.keys(source, translation):
+                keep = keep_source if key.startswith(SOURCE_MARK) else keep_target
+                words = key.removeprefix(SOURCE_MARK).split(" ")
+                if keep is not None and not all(_keepable(w, keep) for w in words):
+                    continue
+                seen[key] += 1
+                low[key] += is_low
+        patterns = {k: Pattern(low[k], c) for k, c in seen.items() if c >= RATED_MIN_SEEN}
+        return cls(patterns, n_low / n if n else 0.5)
+
+    def dump(self, path: Path) -> None:
+        rows = sorted(self.patterns.items(), key=lambda kv: (-self.p_low(kv[1]), kv[0]))
+        lines = [f"# baseline\t{self.baseline:.6f}", "ngram\tlow\tseen"] + [f"{g}\t{p.bad}\t{p.seen}" for g, p in rows]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    @classmethod
+    def read(cls, path: Path) -> RatedTable:
+        patterns: dict[str, Pattern] = {}
+        with path.open(encoding="utf-8") as f:
+            baseline = float(next(f).rstrip("\n").split("\t")[1])
+            next(f)
+            for line in f:
+                gram, low, seen = line.rstrip("\n").split("\t")
+                patterns[gram] = Pattern(int(low), int(seen))
+        return cls(patterns, baseline)
+
+
+@cache
+def rated_table_for(lang: str) -> RatedTable | None:
+    """The shipped rated-wording table for a target language, or None."""
+    path = TABLES / f"rated-{lang}.tsv"
+    return RatedTable.read(path) if path.is_file() else None
+
+
+def describe_rated(hits: Sequence[Hit], limit: int = 3) -> str:
+    shown = ", ".join(repr(h.ngram) for h in hits[:limit])
+    return f"wording that raters often scored low in support chats: {shown}" if shown else ""

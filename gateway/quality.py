@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import regex
 
-from gateway.patterns import describe, table_for
+from gateway.patterns import describe, describe_rated, rated_table_for, table_for
 
 _WORD = regex.compile(r"[\p{L}\p{M}]+(?:['’\-][\p{L}\p{M}]+)*")
 _TOKEN = regex.compile(r"[\p{L}\p{M}\p{N}]+")
@@ -358,4 +358,7 @@ def measure(
         # Text from another maker (a person, another engine) is held to the unambiguous patterns.
         evidence, hits = table.evidence(translation, strict=True)
         found["error_patterns_strict"] = Finding(evidence, describe(hits) or None)
+    if (rated := rated_table_for(target_lang)) is not None:
+        evidence, hits = rated.evidence(source, translation)
+        found["rated_wording"] = Finding(evidence, describe_rated(hits) or None)
     return found

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.patterns import Pattern, PatternTable, table_for
+from gateway.patterns import SOURCE_MARK, Pattern, PatternTable, RatedTable, table_for
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "fit"
 
@@ -105,3 +105,25 @@ def test_the_shipped_spanish_table_knows_the_notorious_mistakes():
     assert table is not None and table_for("xx") is None
     for ngram in ("complacer", "vuestro orden"):
         assert table.patterns[ngram].p_error > table.baseline
+
+
+def test_rated_wording_counts_for_and_against_a_translation(tmp_path):
+    items = [("Hello", "Hallo Welt kaputt", True)] * 4 + [("Hello", "Hallo Welt gut", False)] * 12
+    table = RatedTable.learn(items)
+    assert table.baseline == pytest.approx(0.25)
+    low, hits = table.evidence("Hello", "kaputt")
+    high, none = table.evidence("Hello", "gut")
+    assert low > 0 > high and [h.ngram for h in hits] == ["kaputt"] and none == []
+    # Source words are in the table too, marked, and never shown as the output's wording.
+    assert SOURCE_MARK + "hello" in table.patterns
+    path = tmp_path / "rated-de.tsv"
+    table.dump(path)
+    again = RatedTable.read(path)
+    assert again.patterns == table.patterns and again.evidence("Hello", "kaputt")[0] == pytest.approx(low)
+
+
+def test_rated_wording_keeps_only_words_of_the_language():
+    items = [("Hi Zorbulon", "Hallo Zorbulon", True)] * 3
+    table = RatedTable.learn(items, keep_target=frozenset({"hallo"}), keep_source=frozenset({"hi"}))
+    assert "zorbulon" not in table.patterns and SOURCE_MARK + "zorbulon" not in table.patterns
+    assert "hallo" in table.patterns and SOURCE_MARK + "hi" in table.patterns
