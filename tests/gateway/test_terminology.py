@@ -98,10 +98,17 @@ def swift(admin: httpx.Client) -> str:
         {"kind": "term", "source": "order", "target": "pedido", "source_lang": "en", "target_lang": "es"},
         {"kind": "term", "source": "get", "target": "recibir", "source_lang": "en", "target_lang": "es"},
         {"kind": "forbidden", "source": "coger", "target": "tomar", "target_lang": "es"},
+        {"kind": "term", "source": "change", "target": "modificar", "source_lang": "en", "target_lang": "es"},
     ]
     for e in entries:
         assert admin.post("/v1/brands/swift/glossary", json=e).status_code == 201
     return "swift"
+
+
+def test_a_verb_term_leaves_the_noun_alone(client, swift):
+    t = translate(client, "Save the changes, then change the address.", brand=swift)
+    # "the changes" is a noun: not "los modifica"; "change the address" is the verb, as the brand says.
+    assert "los cambios" in t["text"] and "modificar la" in t["text"], t["text"]
 
 
 def test_a_plural_matches_its_term_and_stays_plural(client, swift):
