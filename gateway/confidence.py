@@ -40,7 +40,7 @@ MODEL_FILE = Path(__file__).resolve().parent / "defaults" / "fit_model.json"
 # "best" = at least 9 in 10 such translations are fit. docs/api.md shows this table (a test checks).
 BANDS: tuple[tuple[float, str], ...] = ((0.9, "best"), (0.75, "good"), (0.5, "weak"), (0.0, "poor"))
 
-# Who made the translation decides the default review threshold (an engine label's prefix → kind).
+# Who made the translation decides the default review threshold (an engine's kind → its maker kind).
 ENGINE_KINDS: dict[str, str] = {
     "apertium": "rule",
     "transformers": "neural",
@@ -119,15 +119,13 @@ def band(value: float) -> str:
     return next(name for floor, name in BANDS if value >= floor)
 
 
-def engine_kind(engine: str | None) -> str:
-    """'rule', 'neural', 'llm' or 'other' from an engine label such as 'apertium:en-es'."""
-    if not engine:
-        return "other"
-    kinds = {ENGINE_KINDS.get(part.split(":", 1)[0].strip().lower(), "other") for part in engine.split("→")}
+def engine_kind(kinds: Sequence[str] = ()) -> str:
+    """'rule', 'neural', 'llm' or 'other' for a route's engine kinds ("apertium", "openai", …)."""
+    makers = {ENGINE_KINDS.get(k.lower(), "other") for k in kinds}
     # A chain through a rule-based hop is as doubtful as rule-based output.
-    for kind in ("rule", "neural", "llm"):
-        if kind in kinds:
-            return kind
+    for maker in ("rule", "neural", "llm"):
+        if maker in makers:
+            return maker
     return "other"
 
 

@@ -129,14 +129,14 @@ class Pipeline:
         # translate back at once, and a group that finds every slot taken does without.
         self._round_trip_slots = threading.BoundedSemaphore(max(1, round_trip_slots))
 
-    def threshold(self, engine: str | None, override: float | None = None) -> float:
+    def threshold(self, kinds: Sequence[str] = (), override: float | None = None) -> float:
         """Below this a translation needs review: the brand's or operator's setting, else the
         default for the kind of engine that made it (gateway/confidence.py, fitted on labelled data)."""
         if override is not None:
             return override
         if self.review_below is not None:
             return self.review_below
-        return review_below(engine_kind(engine))
+        return review_below(engine_kind(kinds))
 
     async def detect(
         self, texts: Sequence[str], candidates: Sequence[str] | None = None, prefer: Sequence[str] | None = None
@@ -172,7 +172,7 @@ class Pipeline:
                 target_lang=target,
                 engine=result.engine,
                 confidence=conf,
-                needs_review=conf.value < self.threshold(result.engine, override) or wrong_language(conf),
+                needs_review=conf.value < self.threshold(routes[lang].kinds, override) or wrong_language(conf),
                 detection=sources[i].detection,
                 decided_by=sources[i].decided_by,
                 terms=result.terms,
@@ -649,4 +649,4 @@ def _score(
     )
     if out == source.strip() and any(ch.isalpha() for ch in masked.text):
         findings["untranslated"] = Finding(1.0, "the output is identical to the source")
-    return assess(findings, [*problems, *checked], kind=engine_kind(route.label))
+    return assess(findings, [*problems, *checked], kind=engine_kind(route.kinds))

@@ -28,7 +28,7 @@ async def quality(body: QualityRequest, services: ServicesDep, key: HelpdeskKey)
     # Scoring may run an engine (forced decoding, the round trip) and the detector: off the loop.
     conf = await anyio.to_thread.run_sync(pipeline.quality, body.source, body.translation, source, target, rules)
     # Given text was made by someone else (another engine, a person): the "other" kind's default.
-    threshold = pipeline.threshold(None, brand.review_below if brand else None)
+    threshold = pipeline.threshold((), brand.review_below if brand else None)
     return QualityResponse(
         confidence=conf.value,
         band=conf.band,

@@ -72,11 +72,11 @@ def test_output_words_in_the_wrong_language_lower_the_generic_confidence_and_say
 
 
 def test_engine_kinds_and_their_thresholds():
-    assert engine_kind("apertium:en-es") == "rule"
-    assert engine_kind("ctranslate2:opus-en-de") == "neural"
-    assert engine_kind("openai:llama") == "llm"
-    assert engine_kind(None) == engine_kind("something-new") == "other"
-    assert engine_kind("transformers:fr-en → apertium:en-es".replace(" → ", "→")) == "rule"
+    assert engine_kind(("apertium",)) == "rule"
+    assert engine_kind(("ctranslate2",)) == engine_kind(("deepl",)) == "neural"
+    assert engine_kind(("openai",)) == "llm"
+    assert engine_kind(()) == engine_kind(("something-new",)) == "other"
+    assert engine_kind(("transformers", "apertium")) == "rule"  # a pivot through a rule-based hop
     for kind in ("rule", "neural", "llm", "other"):
         assert 0.0 < review_below(kind) <= 1.0
 
