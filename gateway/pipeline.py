@@ -172,7 +172,8 @@ class Pipeline:
                 target_lang=target,
                 engine=result.engine,
                 confidence=conf,
-                needs_review=conf.value < self.threshold(routes[lang].kinds, override) or wrong_language(conf),
+                needs_review=conf.value < self.threshold(_maker_kinds(routes[lang], conf), override)
+                or wrong_language(conf),
                 detection=sources[i].detection,
                 decided_by=sources[i].decided_by,
                 terms=result.terms,
@@ -567,6 +568,13 @@ def wrong_language(conf: Confidence) -> bool:
     return any(s.name == "wrong_language" for s in conf.signals)
 
 
+def _maker_kinds(route: Route, conf: Confidence) -> tuple[str, ...]:
+    """The route's engine kinds; after a fallback, every member's (the strictest default applies)."""
+    if not any(s.name == "engine_fallback" for s in conf.signals):
+        return route.kinds
+    return tuple(m.kind for engine, _ in route.hops for m in getattr(engine, "members", [engine]))
+
+
 def combine_with_source(conf: Confidence, extra: Sequence[Signal]) -> Confidence:
     """Add what language detection found (a guessed or borrowed source language)."""
     return combine(conf.value, conf.signals, extra) if extra else conf
@@ -649,4 +657,6 @@ def _score(
     )
     if out == source.strip() and any(ch.isalpha() for ch in masked.text):
         findings["untranslated"] = Finding(1.0, "the output is identical to the source")
-    return assess(findings, [*problems, *checked], kind=engine_kind(route.kinds))
+    # A fallback chain's later choice made it: score it as that kind of engine's output.
+    served = tuple(k.split(".", 1)[1] for h in hyps for k in h.details if k.startswith("served_by."))
+    return assess(findings, [*problems, *checked], kind=engine_kind(served or route.kinds))

@@ -75,7 +75,9 @@ class FallbackEngine:
                 return hyps
             self.fallbacks += len(hyps)
             note = f"{engine.name} served because {'; '.join(failed)}"
-            return [Hypothesis(h.text, h.score, {**h.details, "fallback": 1.0}, (*h.notes, note)) for h in hyps]
+            # Which kind of engine really made it: the confidence's prior and the review threshold follow it.
+            served = {"fallback": 1.0, f"served_by.{engine.kind}": 1.0}
+            return [Hypothesis(h.text, h.score, {**h.details, **served}, (*h.notes, note)) for h in hyps]
         raise EngineFailure(f"every engine of {self.name} failed for {pair}: " + "; ".join(failed))
 
     def score(self, sources: Sequence[str], targets: Sequence[str], pair: LanguagePair) -> list[float]:

@@ -178,6 +178,8 @@ def test_apertium_serves_when_the_llm_fails_and_the_result_says_so(stack):
     t = translate(stack, "Hello, has the parcel shipped?")
     assert t["engine"] == "llm-first:en-es"
     assert "apertium served because llm" in signals(t)["engine_fallback"]
+    # Apertium made it, so it is held as Apertium's output is (the rule-based default threshold).
+    assert t["needs_review"] is True
     ready = stack.api.get("/readyz").json()
     assert ready["status"] == "ready"
     assert (
