@@ -166,7 +166,7 @@ def detect(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the whole result as JSON")] = False,
 ) -> None:
-    """Print the language of each text and the detector's confidence."""
+    """Print the language of each text (the best guess, marked when unreliable) and the detector's confidence."""
     from gateway.services import load_detector
 
     settings = cli_settings()
@@ -177,8 +177,10 @@ def detect(
     for d in found:
         if as_json:
             alternatives = [{"lang": lang, "confidence": c} for lang, c in d.alternatives]
-            typer.echo(json.dumps({**asdict(d), "alternatives": alternatives}))
+            typer.echo(json.dumps({**asdict(d), "alternatives": alternatives, "reliable": d.reliable}))
         elif d.lang is None:
             typer.echo(f"unknown\t{d.reason}")
+        elif not d.reliable:  # the best guess, which the gateway would weigh against context
+            typer.echo(f"{d.lang}\t{d.confidence:.2f}\tunreliable ({d.reason})")
         else:
             typer.echo(f"{d.lang}\t{d.confidence:.2f}")

@@ -141,6 +141,18 @@ def test_detect_prints_language_and_confidence():
     assert lang == "fr" and 0.5 < float(confidence) <= 1.0
 
 
+def test_short_messages_get_an_answer_not_an_error():
+    # "ok" reads as Polish, "thx" as Vietnamese: the CLI, like the API, never ends in "no engine".
+    r = tonegate("translate", "--to", "es", "--json", "ok", "thx", "👍")
+    assert r.returncode == 0, r.stderr
+    outs = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [o["text"] for o in outs] == ["ok", "thx", "👍"]
+    assert [o["detected"]["decided_by"] for o in outs] == ["agent", "agent", "no_letters"]
+    r = tonegate("detect", "ok")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.rstrip().endswith("unreliable (too_short)")
+
+
 def test_bad_setting_stops_with_its_name():
     r = tonegate("detect", "hello", env={"TONEGATE_PORT": "eighty"})
     assert r.returncode == 2 and "TONEGATE_PORT" in r.stderr
