@@ -159,6 +159,13 @@ def test_detect_with_and_without_candidates(client):
     assert r.json()["detections"][0]["lang"] in {"en", "nl"}
     r = client.post("/v1/detect", json={"text": "hello", "candidates": ["xx"]})
     assert r.status_code == 422 and r.json()["error"]["type"] == "unknown_language"
+    # prefer weighs languages up and rules none out; the best guess always comes with `reliable`.
+    r = client.post("/v1/detect", json={"text": ["como", "ok", "Bonjour à tous"], "prefer": ["es", "en"]})
+    como, ok, bonjour = r.json()["detections"]
+    assert (como["lang"], bonjour["lang"], bonjour["reliable"]) == ("es", "fr", True)
+    assert ok["lang"] and ok["reliable"] is False and ok["reason"] == "too_short"
+    r = client.post("/v1/detect", json={"text": "como"})
+    assert r.json()["detections"][0]["lang"] == "pt"
 
 
 def test_languages_lists_direct_and_pivoted_pairs(client):
