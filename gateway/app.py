@@ -10,7 +10,7 @@ import anyio
 from fastapi import FastAPI
 
 from gateway.contract import install_openapi
-from gateway.errors import install_error_handlers
+from gateway.http_errors import install_error_handlers
 from gateway.integrations.worker import JobWorker, timing_from
 from gateway.limits import BodySizeLimit
 from gateway.outbox import ReviewWorker
