@@ -37,6 +37,9 @@ class ApiKey:
     created_by: str
     # Language pairs ("en-es") an editor may review; empty = every pair.
     pairs: tuple[str, ...] = ()
+    # The brand whose glossary and tone apply when a caller names none (the drop-in LibreTranslate
+    # and DeepL APIs have no brand field); None: no brand.
+    brand: str | None = None
 
     def may_review(self, pair: str) -> bool:
         return self.role == Role.admin or not self.pairs or pair in self.pairs
@@ -74,12 +77,23 @@ class KeyStore:
         self._bootstrap = _digest(bootstrap_admin_key) if bootstrap_admin_key else None
 
     async def create(
-        self, role: Role, label: str = "", created_by: str = "cli", pairs: tuple[str, ...] = ()
+        self,
+        role: Role,
+        label: str = "",
+        created_by: str = "cli",
+        pairs: tuple[str, ...] = (),
+        brand: str | None = None,
     ) -> tuple[ApiKey, str]:
         key_id = secrets.token_hex(6)
         token = f"{_KEY_PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
         key = ApiKey(
-            id=key_id, role=role, label=label, created_at=time.time(), created_by=created_by, pairs=tuple(pairs)
+            id=key_id,
+            role=role,
+            label=label,
+            created_at=time.time(),
+            created_by=created_by,
+            pairs=tuple(pairs),
+            brand=brand,
         )
         record = {**asdict(key), "role": role.value, "pairs": list(key.pairs), "digest": _digest(token)}
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -147,4 +161,5 @@ class KeyStore:
             created_at=r["created_at"],
             created_by=r["created_by"],
             pairs=tuple(r.get("pairs", ())),
+            brand=r.get("brand"),
         )

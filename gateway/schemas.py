@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
+from gateway.brands import BRAND_NAME
 from gateway.contract import (
     CALLBACK_URL_PATTERN,
     NOTE_SCHEMA,
@@ -147,6 +148,12 @@ class KeyCreate(_Body):
     pairs: list[LanguagePair] = Field(
         default_factory=list, max_length=200, description='review only these pairs, e.g. ["en-es"]'
     )
+    brand: str | None = Field(
+        default=None,
+        pattern=BRAND_NAME.pattern,
+        description="the brand whose glossary and tone apply where a request names none "
+        "(the LibreTranslate and DeepL drop-in APIs)",
+    )
 
     @field_validator("pairs")
     @classmethod
@@ -160,6 +167,7 @@ class KeyCreated(BaseModel):
     role: str
     label: str
     pairs: list[str] = Field(default_factory=list)
+    brand: str | None = None
 
 
 class KeyOut(BaseModel):
@@ -169,6 +177,7 @@ class KeyOut(BaseModel):
     created_at: float
     created_by: str
     pairs: list[str] = Field(default_factory=list)
+    brand: str | None = None
 
 
 class BrandOut(BaseModel):

@@ -21,6 +21,10 @@ def keys_create(
     pair: Annotated[
         list[str] | None, typer.Option(help="limit an editor to a language pair, e.g. en-es (repeatable)")
     ] = None,
+    brand: Annotated[
+        str | None,
+        typer.Option(help="the brand whose glossary and tone apply to the LibreTranslate and DeepL APIs"),
+    ] = None,
 ) -> None:
     """Create an API key and print it (shown once; only its hash is stored)."""
     from gateway.keys import KeyStore, Role, normalize_pair
@@ -34,8 +38,12 @@ def keys_create(
     settings = cli_settings()
 
     async def run() -> tuple[str, str]:
+        from gateway.brands import BrandStore
+
         async with cli_redis(settings) as redis:
-            key, token = await KeyStore(redis).create(Role(role), label, created_by="cli", pairs=pairs)
+            if brand is not None and await BrandStore(redis).get(brand) is None:
+                raise typer.BadParameter(f"--brand: no brand named {brand!r}")
+            key, token = await KeyStore(redis).create(Role(role), label, created_by="cli", pairs=pairs, brand=brand)
             return key.id, token
 
     with friendly_errors():
@@ -57,7 +65,8 @@ def keys_list() -> None:
 
     with friendly_errors():
         for k in anyio.run(run):
-            typer.echo(f"{k.id}\t{k.role.value}\t{k.label}" + (f"\t{','.join(k.pairs)}" if k.pairs else ""))
+            extra = (f"\t{','.join(k.pairs)}" if k.pairs else "") + (f"\tbrand={k.brand}" if k.brand else "")
+            typer.echo(f"{k.id}\t{k.role.value}\t{k.label}" + extra)
 
 
 @keys_app.command("revoke")
