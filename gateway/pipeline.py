@@ -360,7 +360,7 @@ class Pipeline:
         outputs = [c.text for c in checked]
         with self.metrics.time("score"):
             backs = self._back_translate(outputs, source, target) if fmt == "text" else None
-            detected = self._output_languages(outputs, source, target)
+            detected = self._output_languages(outputs, source, target, route.pivots)
             results = []
             for i, (text, p, c) in enumerate(zip(texts, passes, checked, strict=True)):
                 evidence = Evidence(backs[i] if backs else None, detected[i] if detected else None)
@@ -395,13 +395,22 @@ class Pipeline:
         finally:
             self._round_trip_slots.release()
 
-    def _output_languages(self, outputs: list[str], source: str, target: str) -> list[tuple[str | None, float]] | None:
-        """Blocking: language identification on the outputs, between the source and target only."""
+    def _output_languages(
+        self, outputs: list[str], source: str, target: str, pivots: Sequence[str] = ()
+    ) -> list[tuple[str | None, float]] | None:
+        """Blocking: language identification on the outputs, between the languages the text went
+        through only: source and target, and for outputs of three words or more the pivots too (a
+        reply stuck in the pivot's Spanish is a wrong language; "No." may be Spanish or English)."""
         if self.detector is None:
             return None
         try:
             found = self.detector.detect(outputs, [source, target])
-        except ModelError:  # the detector does not know one of the two: no evidence either way
+            longer = [i for i, o in enumerate(outputs) if word_count(strip_non_language(o)) > SHORT_WORDS]
+            if pivots and longer:
+                again = self.detector.detect([outputs[i] for i in longer], [source, *pivots, target])
+                for i, d in zip(longer, again, strict=True):
+                    found[i] = d
+        except ModelError:  # the detector does not know one of the languages: no evidence either way
             return None
         # An unreliable guess on a short output ("Vale.") is no evidence of a wrong language.
         return [(d.lang, d.confidence) if d.reliable else (None, 0.0) for d in found]

@@ -69,3 +69,21 @@ def test_a_short_message_keeps_its_conversations_language_unless_the_detector_is
     # Nothing to stick to, or a conversation language no route serves: the detector decides.
     assert decide(danke, Context(agent="en"), short=True).decided_by == DETECTOR
     assert decide(danke, context, lambda lang: lang != "fr", short=True).decided_by == DETECTOR
+
+
+def test_an_output_stuck_in_the_pivot_language_reads_as_a_wrong_language() -> None:
+    from gateway.pipeline import Pipeline
+    from models.langid import build_detector
+
+    # No engine runs here: only the detector on outputs, as the pipeline calls it after a pivot.
+    pipeline = Pipeline(None, build_detector("lingua", preload=False), None, 0.5)  # type: ignore[arg-type]
+    stuck = "Hola, todavía no he recibido mi pedido y necesito ayuda."
+    [(lang, confidence)] = pipeline._output_languages([stuck], "fr", "en", ("es",))
+    assert lang == "es" and confidence > 0.9
+    # Between the source and target alone the same text had no right answer to find.
+    [(alone, _)] = pipeline._output_languages([stuck], "fr", "en")
+    assert alone in {"fr", "en", None}
+    # A short output is checked against source and target only: "No." reads as Spanish among the
+    # three, and is a fine English translation.
+    [(no, _)] = pipeline._output_languages(["No."], "fr", "en", ("es",))
+    assert no in {"en", None}
