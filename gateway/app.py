@@ -9,6 +9,8 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 import anyio
 from fastapi import FastAPI
 
+from gateway.compat import deepl as deepl_api
+from gateway.compat import deepl_glossaries, libretranslate
 from gateway.contract import install_openapi
 from gateway.http_errors import install_error_handlers
 from gateway.integrations.worker import JobWorker, timing_from
@@ -87,6 +89,10 @@ def create_app(settings: Settings | None = None, services_factory: ServicesFacto
         review.router,
         quality.router,
         integrations.router,
+        # Drop-in APIs (docs/compat.md): left out of the v1 OpenAPI document and its contract test.
+        libretranslate.router,
+        deepl_api.router,
+        deepl_glossaries.router,
     ):
         app.include_router(router)
     install_ui(app)

@@ -85,6 +85,12 @@ class Overloaded(GatewayError):
         super().__init__(message, headers={"Retry-After": str(retry_after_s)})
 
 
+class QuotaExceeded(GatewayError):
+    """A key has used its characters for this month (TONEGATE_CHARACTER_LIMIT)."""
+
+    status, type = 429, "quota_exceeded"
+
+
 class Unavailable(GatewayError):
     status, type = 503, "unavailable"
 

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     # long (0 = no cache), and texts translating at once before /v1/translate answers 429.
     cache_ttl_s: int = Field(default=86_400, ge=0)
     max_inflight: int = Field(default=512, ge=1)
+    # Characters one key may translate per calendar month through the LibreTranslate and DeepL
+    # APIs (DeepL answers 456 past it, and reports it in /v2/usage); 0 = no limit.
+    character_limit: int = Field(default=0, ge=0)
 
     # Helpdesk integrations: declared in this TOML file ([[integration]] tables) and/or via the API.
     integrations: Path | None = None
