@@ -168,8 +168,7 @@ def integrations_list() -> None:
     for public, health in rows:
         typer.echo(
             f"{public['name']}\t{public['kind']}\t/v1/webhooks/{public['name']}\t"
-            f"accepted={health['accepted']} delivered={health['delivered']} unchanged={health['unchanged']} "
-            f"dead={health['dead']}"
+            f"accepted={health['accepted']} delivered={health['delivered']} dead={health['dead']}"
         )
     if not rows:
         err.print("no integrations; POST /v1/integrations or set TONEGATE_INTEGRATIONS")

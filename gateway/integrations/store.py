@@ -24,7 +24,7 @@ def health_key(name: str) -> str:
 
 # Counters kept per integration (HINCRBY) and shown by GET /v1/integrations/{name}. Every
 # accepted job ends in exactly one of: delivered (split into translated, replied, explained and
-# held — what was posted), unchanged (nothing to post) or dead; retried counts attempts, not jobs.
+# held — what was posted) or dead; retried counts attempts, not jobs.
 COUNTERS = (
     "accepted",
     "duplicates",
@@ -35,7 +35,6 @@ COUNTERS = (
     "replied",
     "explained",
     "held",
-    "unchanged",
     "retried",
     "dead",
 )

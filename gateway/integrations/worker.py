@@ -88,14 +88,15 @@ def timing_from(settings: Settings) -> JobTiming:
     )
 
 
-# How a job that did not die ended; each is counted in the integration's health. All but
-# UNCHANGED posted something into the helpdesk ("delivered" counts those).
+# How a job that did not die ended: each posts something the agent or customer sees, and each is
+# counted in the integration's health ("delivered" counts them all).
 TRANSLATED = "translated"  # an internal note with the customer's message translated
 REPLIED = "replied"  # a reply to the customer (translated, or already in their language)
-EXPLAINED = "explained"  # a note saying why there is no translation (no route, customer language unknown)
+# A note saying why there is no translation: already in the agent's language, nothing to
+# translate, no engine for the language, or the customer's language not known yet.
+EXPLAINED = "explained"
 HELD = "held"  # a review item, and a note telling the agent the reply waits for an editor
-UNCHANGED = "unchanged"  # nothing posted: already in the agent's language, or no letters to translate
-OUTCOMES = (TRANSLATED, REPLIED, EXPLAINED, HELD, UNCHANGED)
+OUTCOMES = (TRANSLATED, REPLIED, EXPLAINED, HELD)
 
 
 class Permanent(Exception):
@@ -305,9 +306,10 @@ class JobWorker:
             )
             return EXPLAINED
         if t.engine == "none":
-            # Already in the agent's language, or nothing to translate: the agent reads the
-            # message itself, and a note on every "ok" or 👍 would bury the conversation.
-            return UNCHANGED
+            # Already in the agent's language, or nothing to translate: one line says so, so no
+            # message ever passes without a visible trace (and a wrong "same language" shows).
+            await post.note(untranslated_note(t, post.entry_id))
+            return EXPLAINED
         await post.note(inbound_note(t, job, post.entry_id))
         return TRANSLATED
 
@@ -487,6 +489,18 @@ def inbound_note(t: Translation, job: Job, entry_id: str) -> str:
         lines.append("⚠ doubtful translation" + (f": {worst}" if worst else ""))
     lines.append(f"{footer} · ref {entry_id}")
     return "\n".join(lines)
+
+
+def untranslated_note(t: Translation, entry_id: str) -> str:
+    """One line for a message the gateway left as it was, saying why."""
+    if t.source_lang is None:
+        why = "nothing to translate (no letters)"
+    elif t.decided_by == "detector" and t.detection is not None:
+        why = f"already in {t.target_lang} (detected, confidence {t.detection.confidence:.2f})"
+    else:
+        fallback = next((s.detail for s in t.confidence.signals if s.name == "language_fallback"), "")
+        why = f"read as {t.target_lang}, the agent's language" + (f": {fallback}" if fallback else "")
+    return f"Tonegate: not translated, {why} · ref {entry_id}"
 
 
 def plain(html: str) -> str:

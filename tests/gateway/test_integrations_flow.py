@@ -319,9 +319,9 @@ def test_french_customer_of_an_en_es_brand_every_webhook_one_visible_outcome(sta
         (chatwoot_message(9601, 81, "Bonjour, je n'ai toujours pas reçu ma commande.", account=3), "81"),
         # Short and unclear: the conversation's language (French) decides, not a guess of Polish.
         (chatwoot_message(9602, 81, "merci!!", account=3), "81"),
-        # No letters: nothing to translate, nothing posted, counted as such.
+        # No letters: nothing to translate, and a note says so.
         (chatwoot_message(9603, 82, "👍 12345", account=3), "82"),
-        # Already in the agent's language.
+        # Already in the agent's language: a note says that too.
         (chatwoot_message(9604, 83, "Hello, where is my parcel? It has not arrived yet.", account=3), "83"),
         # German: recognised, but no engine reaches English: a note says so.
         (chatwoot_message(9605, 84, "Guten Tag, mein Paket ist noch nicht angekommen.", account=3), "84"),
@@ -329,19 +329,22 @@ def test_french_customer_of_an_en_es_brand_every_webhook_one_visible_outcome(sta
     for payload, _ in sent:
         assert cw.send(payload).status_code == 202
     wait_for(
-        lambda: health(stack, "cw-enes")["delivered"] + health(stack, "cw-enes")["unchanged"] == len(sent),
+        lambda: health(stack, "cw-enes")["delivered"] == len(sent),
         what="every job finished",
     )
     first, thanks = desk.messages("81")
     assert first.internal and "fr→en" in first.text and "received" in first.text.lower(), first.text
     assert thanks.internal and "fr→en" in thanks.text
-    assert desk.messages("82") == [] and desk.messages("83") == []
+    [emoji] = desk.messages("82")
+    assert emoji.internal and "not translated, nothing to translate" in emoji.text
+    [english] = desk.messages("83")
+    assert english.internal and "not translated, already in en (detected" in english.text
     [explained] = desk.messages("84")
     assert explained.internal and "de→en" in explained.text and "not translated" in explained.text
     h = health(stack, "cw-enes")
-    assert (h["translated"], h["explained"], h["unchanged"], h["replied"], h["held"], h["dead"]) == (2, 1, 2, 0, 0, 0)
-    # Each accepted webhook ended exactly once: posted, needing nothing, or dead.
-    assert h["accepted"] == h["delivered"] + h["unchanged"] + h["dead"] == len(sent)
+    assert (h["translated"], h["explained"], h["replied"], h["held"], h["dead"]) == (2, 3, 0, 0, 0)
+    # Each accepted webhook ended exactly once, visibly: posted or dead.
+    assert h["accepted"] == h["delivered"] + h["dead"] == len(sent)
     assert h["delivered"] == h["translated"] + h["replied"] + h["explained"] + h["held"]
 
 
