@@ -223,7 +223,9 @@ def test_score_is_the_mean_log_probability_of_the_generated_tokens(
         body = tokens[:-1] if ended else tokens
         logprobs = spy._translator.score_batch([src], [body], offset=len(prefix))[0].log_probs
         generated = logprobs if ended else logprobs[:-1]  # score_batch always appends the end token
-        assert hyp.score == pytest.approx(sum(generated) / len(generated), abs=1e-4)
+        # int8 kernels pad a batch of one and a batch of many differently: a few 1e-4 apart
+        # (seen: 2.4e-4 on a loaded machine). A wrong token set is off by far more than this.
+        assert hyp.score == pytest.approx(sum(generated) / len(generated), abs=2e-3)
 
 
 @pytest.mark.parametrize("fixture", ["nllb_dir", "m2m100_dir"])
