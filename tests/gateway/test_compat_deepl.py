@@ -4,9 +4,9 @@ unchanged (`server_url` pointed at the gateway), and raw requests for form bodie
 from __future__ import annotations
 
 import deepl
-from deepl.api_data import MultilingualGlossaryDictionaryEntries
 import httpx
 import pytest
+from deepl.api_data import MultilingualGlossaryDictionaryEntries
 
 
 @pytest.fixture(scope="module")
