@@ -215,3 +215,33 @@ def test_someone_elses_glossary_cannot_be_deleted(dl, gateway, admin):
 def test_body_over_the_request_limit_is_413(anon, dl_key):
     r = anon.post("/v2/translate", json={"text": ["a" * 70_000], "target_lang": "ES"}, headers=auth(dl_key))
     assert r.status_code == 413
+
+
+def test_weblate_shape_xml_placeholders_stay(anon, dl_key):
+    # weblate/machinery/deepl.py: placeholders as self-closing <x/> tags, tag_handling xml, ignore_tags x.
+    r = anon.post(
+        "/v2/translate",
+        json={
+            "text": ['Your order <x id="1"/> has shipped.'],
+            "source_lang": "EN",
+            "target_lang": "ES",
+            "tag_handling": "xml",
+            "ignore_tags": ["x"],
+        },
+        headers=auth(dl_key),
+    )
+    assert r.status_code == 200, r.text
+    text = r.json()["translations"][0]["text"]
+    assert '<x id="1"/>' in text and "pedido" in text, text
+
+
+def test_languages_get_with_a_form_body(anon, dl_key):
+    # The Python client sends `type=target` as a form body on a GET.
+    r = anon.request(
+        "GET",
+        "/v2/languages",
+        content=b"type=target",
+        headers={**auth(dl_key), "content-type": "application/x-www-form-urlencoded"},
+    )
+    assert r.status_code == 200 and "supports_formality" in r.json()[0]
+    assert anon.get("/v2/languages?type=nope", headers=auth(dl_key)).status_code == 400
