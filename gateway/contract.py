@@ -204,6 +204,7 @@ _BRAND_IN_BODY = (
     ("post", "/v1/quality"),
     ("post", "/v1/integrations"),
     ("patch", "/v1/integrations/{name}"),
+    ("post", "/v1/keys"),  # a key's default brand (the drop-in APIs)
 )
 
 # OpenAPI links, so a stateful fuzzer (and a reader) can follow what an answer creates to the
