@@ -12,6 +12,7 @@ Steps:
     python bench/corrections.py --collect DIR     # reviewers' answers + key -> bench/data/corrections/judgements.jsonl
     python bench/corrections.py --quick           # the figures (from the stored judgements) + time added
     python bench/corrections.py --breakdown       # per correction: replies it helped fix / broke
+    python bench/corrections.py --build-check     # build part: what the corrections change, spans left
 
 A text equal to the labelled `mt` keeps its original label; every other text, before or after,
 is judged blind (the reviewer sees the source and one Spanish text, mixed, not which system made
@@ -128,6 +129,71 @@ def translate() -> None:
             f.write(json.dumps(rec, ensure_ascii=False) + "\n")
     changed = sum(b.text != a.text for b, a in zip(before, after, strict=True))
     print(json.dumps({"heldout": len(rows), "changed": changed, "outputs": str(OUTPUTS.relative_to(ROOT))}))
+
+
+def build_check(show: bool) -> None:
+    """The check a correction must pass before it is kept, on the BUILD part only.
+
+    Translates every build source without and with the corrections and reports: replies changed,
+    labelled-fit replies changed (each must be read: a correction may never make one unfit),
+    labelled-unfit replies none of whose major/critical spans is left (a proxy for fixed), per
+    correction the replies it touched, and the major/critical spans still left (what to mine next).
+    With --show, every changed labelled-fit reply and every span left is printed for reading."""
+    rows = load("build")
+    registry, morph, plain, fixed = pipelines()
+    try:
+        before = [_run(plain, [r["source"]])[0] for r in rows]
+        after = [_run(fixed, [r["source"]])[0] for r in rows]
+    finally:
+        registry.close()
+        for m in morph.values():
+            m.close()
+    per: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+    left: collections.Counter[str] = collections.Counter()
+    fit_changed = []
+    for r, b, a in zip(rows, before, after, strict=True):
+        applied = next((s.detail for s in a.confidence.signals if s.name == "corrections"), "")
+        ids = applied.split(": ", 1)[1].split(", ") if applied else []
+        gone = _spans_gone({**r, "mt": b.text}, a.text)
+        for cid in ids:
+            per[cid]["applied"] += 1
+            per[cid]["fit_touched"] += bool(r["fit"])
+            per[cid]["spans_gone"] += gone
+        if r["fit"] and a.text != b.text:
+            fit_changed.append((r, b.text, a.text, ids))
+        if not r["fit"]:
+            for e in r["errors"]:
+                if e["severity"] in ("major", "critical") and e["span"].casefold() in a.text.casefold():
+                    left[e["span"].casefold()] += 1
+                    if show:
+                        print(f"LEFT {r['id']}  [{e['span']}]\n   src: {r['source']}\n   out: {a.text}")
+    if show:
+        for r, b, a, ids in fit_changed:
+            print(f"FIT-CHANGED {r['id']} {ids}\n   src: {r['source']}\n   was: {b}\n   now: {a}")
+        for cid, c in sorted(per.items(), key=lambda kv: -kv[1]["applied"]):
+            print(
+                f"{cid:28s} applied {c['applied']:3d}  fit touched {c['fit_touched']:3d}"
+                f"  spans gone {c['spans_gone']:3d}"
+            )
+        for span, n in left.most_common(40):
+            print(f"{n:4d}  {span}")
+    unfit = [r for r in rows if not r["fit"]]
+    print(
+        json.dumps(
+            {
+                "build": len(rows),
+                "build_fit": sum(r["fit"] for r in rows),
+                "changed": sum(b.text != a.text for b, a in zip(before, after, strict=True)),
+                "fit_changed": len(fit_changed),
+                "unfit": len(unfit),
+                "unfit_with_major_spans_gone": sum(
+                    _spans_gone({**r, "mt": b.text}, a.text) for r, b, a in zip(rows, before, after, strict=True)
+                ),
+                "major_spans_left": sum(left.values()),
+                "corrections_applied": len(per),
+            }
+        )
+    )
 
 
 def _outputs() -> list[dict]:
@@ -309,6 +375,8 @@ def main() -> None:
     ap.add_argument("--blind", type=Path)
     ap.add_argument("--collect", type=Path)
     ap.add_argument("--breakdown", action="store_true", help="per correction: replies fixed / broken (judged)")
+    ap.add_argument("--build-check", action="store_true", help="build part: replies changed, fit ones touched")
+    ap.add_argument("--show", action="store_true", help="with --build-check: print what to read")
     ap.add_argument("--quick", action="store_true", help="figures from stored judgements + 1 timing round")
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
@@ -322,6 +390,8 @@ def main() -> None:
         collect(args.collect)
     elif args.breakdown:
         breakdown()
+    elif args.build_check:
+        build_check(args.show)
     else:
         result = figures()
         result.update(timing(1 if args.quick else args.rounds))

@@ -9,7 +9,8 @@ Two kinds of rule, kept as readable data (glossary/corrections/data/<engine>/<sr
 - `target`: a rewrite of the engine's output, a regular expression and a replacement
   ("Gracias para" → "Gracias por"). The replacement may regenerate a verb with the morphology:
   `{imp:N}` turns group N, an infinitive with or without enclitics ("enviarme"), into the informal
-  imperative ("envíame"); a match whose verb cannot be regenerated is left as it was. A
+  imperative ("envíame"), and `{inf:N}` turns a finite verb ("confirmas", "digo") into its
+  infinitive; a match whose verb cannot be regenerated is left as it was. A
   replacement keeps the capital of the text it replaces.
 
 Pure: no processes, no I/O beyond reading a data file; the morphology is injected by the caller.
@@ -41,7 +42,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 MAX_CHARS = 300
 _ID = regex.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 _LOWER_NEXT = regex.compile(r"[^\S\n]+\p{Ll}")
-_SLOT = regex.compile(r"\{(imp):(\d+)\}|\{(\d+)\}")
+_SLOT = regex.compile(r"\{(imp|inf):(\d+)\}|\{(\d+)\}")
 
 
 class InvalidCorrection(GlossaryError):
@@ -294,7 +295,8 @@ def _render(template: str, m: regex.Match[str], morphology: Morphology | None) -
             parts.append(m.group(int(s.group(3))) or "")
             continue
         word = m.group(int(s.group(2))) or ""
-        form = imperative(word, morphology) if word else None
+        make = imperative if s.group(1) == "imp" else infinitive
+        form = make(word, morphology) if word else None
         if form is None:
             return None
         parts.append(form)
@@ -323,6 +325,26 @@ def imperative(word: str, morphology: Morphology | None) -> str | None:
         m = _VERB.match(r)
         if m:
             wanted.append(f"{m.group(1)}{m.group(2)}<imp><p2><sg>{m.group(3)}")
+    if not wanted:
+        return None
+    for form in morphology.generate(wanted[:1]):
+        if form:
+            return form if word[:1].islower() else form[:1].upper() + form[1:]
+    return None
+
+
+_FINITE = regex.compile(r"^([^<+]+)(<(?:vblex|vbser|vbhaver|vbmod)>)<(?:pri|pii|ifi|fti|cni|prs|pis|imp)>[^+]*$")
+
+
+def infinitive(word: str, morphology: Morphology | None) -> str | None:
+    """The infinitive of a finite verb form without enclitics: "confirmas" → "confirmar", "digo" → "decir".
+
+    Apertium renders "can you confirm" as "puede confirmas" and "can you tell me" as "puede me
+    digo"; the verb after the modal must be the infinitive. None when no reading is a finite verb."""
+    if morphology is None:
+        return None
+    [readings] = morphology.analyse([word.lower()])
+    wanted = [f"{m.group(1)}{m.group(2)}<inf>" for r in readings if (m := _FINITE.match(r))]
     if not wanted:
         return None
     for form in morphology.generate(wanted[:1]):

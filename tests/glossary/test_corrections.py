@@ -11,6 +11,7 @@ from glossary.corrections import (
     both,
     correct,
     imperative,
+    infinitive,
     make_correction,
     merge,
     parse_tsv,
@@ -88,6 +89,47 @@ def test_an_infinitive_becomes_the_informal_imperative_with_its_clitics(spanish)
     assert imperative("Hacer", spanish) == "Haz"
     assert imperative("casa", spanish) is None
     assert imperative("enviar", None) is None
+
+
+def test_a_finite_verb_becomes_its_infinitive(spanish):
+    assert infinitive("confirmas", spanish) == "confirmar"
+    assert infinitive("digo", spanish) == "decir"
+    assert infinitive("Vas", spanish) == "Ir"
+    assert infinitive("envío", spanish) == "enviar"  # a noun too; the verb reading is taken
+    assert infinitive("casa", spanish) == "casar"  # "casa" is also a verb form: the regex must narrow
+    assert infinitive("mesa", spanish) is None
+    assert infinitive("retomarlo", spanish) is None  # already an infinitive, with a clitic
+    assert infinitive("confirmas", None) is None
+
+
+def test_the_modal_takes_the_infinitive_and_the_clitic_follows_it(spanish):
+    fixes = _set(
+        "a\ttarget\t\\b(puede|podría) (?!es\\b)(\\w+[ae]s)\\b\t{1}s {inf:2}\t\n"
+        "b\ttarget\t\\b(puede|podría) (me|nos) (\\w+o)\\b\t{1}s {inf:3}{2}\t\n"
+    )
+    assert fixes.rewrite("Podría confirmas el nombre?", spanish).text == "Podrías confirmar el nombre?"
+    assert fixes.rewrite("Puede me envío un screenshot?", spanish).text == "Puedes enviarme un screenshot?"
+    # An infinitive already, or no verb: left as it was.
+    assert fixes.rewrite("Puede ser tarde. Puede que sí.", spanish).ids == ()
+
+
+def test_the_shipped_set_fixes_the_second_round_of_build_errors(spanish):
+    fixes = CorrectionSet.compile("apertium", "en", "es", shipped("apertium", "en", "es"))
+    cases = {
+        "Puede vas al sitio web?": "Puedes ir al sitio web?",
+        "Tiene un Año Nuevo fantástico!": "Que tengas un Año Nuevo fantástico!",
+        "Soy muy triste para el retraso.": "Lamento mucho el retraso.",
+        "Triste para el mensaje doble.": "Perdón por el mensaje doble.",
+        "pero tú les pueden pedir.": "pero les puedes pedir.",
+        "pero yo eliminarán el libro": "pero eliminaré el libro",
+        "Estoy yendo a revisar tu caso.": "Voy a revisar tu caso.",
+        "Va a #URL# en tu ordenador.": "Ve a #URL# en tu ordenador.",
+        "Seleccionar la pestaña de pago.": "Selecciona la pestaña de pago.",
+        "Tiene recibiste el email?": "Has recibido el email?",
+        "Abre la lima.": "Abre el archivo.",
+    }
+    for before, after in cases.items():
+        assert fixes.rewrite(before, spanish).text == after, before
 
 
 def test_please_plus_infinitive_is_rewritten_through_the_morphology(spanish):
