@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from gateway.brands import Brand
 from gateway.compat.common import Params, billed, glossary_store, key_brand, read_params, run_translation, usage
 from gateway.compat.errors import deepl_answer, surface_route
+from gateway.compat.tags import hide, restore, tag_names
 from gateway.deps import get_services
 from gateway.errors import BadRequest, Forbidden, NotFound
 from gateway.keys import ApiKey
@@ -114,8 +115,10 @@ async def translate(request: Request) -> JSONResponse:
         raise BadRequest("Value for 'split_sentences' not supported (0, 1, nonewlines).")
     params.flag("preserve_formatting")  # accepted: the gateway keeps formatting as sent either way
     show_billed = params.flag("show_billed_characters")
+    ignored = tag_names(params.all("ignore_tags")) if tag_handling else []
+    hidden = [hide(t, ignored) for t in texts]
     job = TranslateJob(
-        texts=tuple(texts),
+        texts=tuple(h for h, _ in hidden),
         target=target,
         source=source,
         brand=await _job_brand(services, key, params, source, target),
@@ -123,8 +126,8 @@ async def translate(request: Request) -> JSONResponse:
     )
     results = await run_translation(services, key, job)
     out = []
-    for text, t in zip(texts, results, strict=True):
-        item = {"detected_source_language": (t.source_lang or source or "").upper(), "text": t.text}
+    for text, (_, kept), t in zip(texts, hidden, results, strict=True):
+        item = {"detected_source_language": (t.source_lang or source or "").upper(), "text": restore(t.text, kept)}
         if show_billed:
             item["billed_characters"] = billed([text])
         out.append(item)

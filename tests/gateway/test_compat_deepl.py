@@ -245,3 +245,14 @@ def test_languages_get_with_a_form_body(anon, dl_key):
     )
     assert r.status_code == 200 and "supports_formality" in r.json()[0]
     assert anon.get("/v2/languages?type=nope", headers=auth(dl_key)).status_code == 400
+
+
+def test_ignore_tags_keep_their_content(dl):
+    out = dl.translate_text(
+        "Thank you for your patience with <keep>Thank you</keep>.",
+        source_lang="EN",
+        target_lang="ES",
+        tag_handling="xml",
+        ignore_tags=["keep"],
+    )
+    assert "<keep>Thank you</keep>" in out.text and "paciencia" in out.text, out.text
