@@ -169,7 +169,7 @@ class RatedTable:
     """Wording that human raters scored low, learned from whole-translation scores rather than
     error spans: many systems' translations of real support chats (WMT24), per target language.
     Output word n-grams and source words (marked "S:") each carry p(the translation was in the
-    worst-rated quarter | it contains this); a translation's evidence is the sum of their log-odds
+    worst-rated quarter of its language pair | it contains this); a translation's evidence is the sum of their log-odds
     against the baseline, both ways (wording raters liked counts in its favour)."""
 
     def __init__(self, patterns: dict[str, Pattern], baseline: float) -> None:
