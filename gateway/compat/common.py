@@ -139,6 +139,15 @@ def usage(services: Services) -> Usage:
     return Usage(services.redis, services.settings.character_limit)
 
 
+def quality_headers(results: list[Translation]) -> dict[str, str]:
+    """What the gateway adds to a foreign answer without changing its body: each text's confidence
+    and whether v1 would have flagged it for review, comma-separated in the order of the texts."""
+    return {
+        "X-Tonegate-Confidence": ",".join(f"{t.confidence.value:.3f}" for t in results),
+        "X-Tonegate-Needs-Review": ",".join("1" if t.needs_review else "0" for t in results),
+    }
+
+
 def glossary_store(services: Services) -> DeepLGlossaries:
     return DeepLGlossaries(services.redis, services.brands, services.termbases)
 

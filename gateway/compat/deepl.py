@@ -12,7 +12,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from gateway.brands import Brand
-from gateway.compat.common import Params, billed, glossary_store, key_brand, read_params, run_translation, usage
+from gateway.compat.common import (
+    Params,
+    billed,
+    glossary_store,
+    key_brand,
+    quality_headers,
+    read_params,
+    run_translation,
+    usage,
+)
 from gateway.compat.errors import deepl_answer, surface_route
 from gateway.compat.tags import hide, restore, tag_names
 from gateway.deps import get_services
@@ -131,7 +140,7 @@ async def translate(request: Request) -> JSONResponse:
         if show_billed:
             item["billed_characters"] = billed([text])
         out.append(item)
-    return JSONResponse({"translations": out})
+    return JSONResponse({"translations": out}, headers=quality_headers(results))
 
 
 @router.api_route("/v2/languages", methods=["GET", "POST"])

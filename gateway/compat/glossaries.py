@@ -21,7 +21,7 @@ from redis.asyncio import Redis
 from gateway.brands import Brand, BrandStore
 from gateway.errors import BadRequest, NotFound
 from glossary.store import TermbaseStore
-from glossary.terms import Term, make_term
+from glossary.terms import Term, find_duplicates, make_term
 
 _KEY = "tonegate:compat:deepl-glossary:"
 _INDEX = "tonegate:compat:deepl-glossaries"
@@ -79,6 +79,16 @@ def parse_entries(text: str, fmt: str) -> list[tuple[str, str]]:
     return entries
 
 
+def _no_duplicates(terms: Sequence[Term]) -> None:
+    """Entries that differ only in case are one term to the gateway (it matches case-insensitively)."""
+    dupes = find_duplicates(terms)
+    if dupes:
+        first, second = dupes[0]
+        raise BadRequest(
+            f"Invalid glossary entries provided: {first.source!r} and {second.source!r} differ only in case"
+        )
+
+
 def to_tsv(entries: Sequence[tuple[str, str]]) -> str:
     return "\n".join(f"{s}\t{t}" for s, t in entries)
 
@@ -109,9 +119,10 @@ class DeepLGlossaries:
             created_by=created_by,
             pairs=tuple((s, t) for s, t, _ in dictionaries),
         )
+        terms = [term for s, t, entries in dictionaries for term in _terms(entries, s, t)]
+        _no_duplicates(terms)  # before anything is written
         langs = list(dict.fromkeys(lang for s, t, _ in dictionaries for lang in (s, t)))
         await self.brands.put(Brand(name=record.brand, display_name=f"DeepL glossary: {name}"[:200], languages=langs))
-        terms = [term for s, t, entries in dictionaries for term in _terms(entries, s, t)]
         await self.termbases.import_terms(record.brand, terms, "replace", who=f"key:{created_by} (DeepL API)")
         await self._save(record)
         return await self._counted(record)
@@ -141,6 +152,7 @@ class DeepLGlossaries:
     ) -> GlossaryRecord:
         """Replace (or, with `merge`, add to and update) one language pair's entries."""
         new = _terms(entries, source, target)
+        _no_duplicates(new)
 
         def edit(terms: tuple[Term, ...]) -> list[Term]:
             mine = [t for t in terms if t.source_lang == source and t.target_lang == target]

@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from gateway.compat.common import Params, key_brand, read_params, run_translation
+from gateway.compat.common import Params, key_brand, quality_headers, read_params, run_translation
 from gateway.compat.errors import libretranslate_answer, surface_route
 from gateway.deps import get_services
 from gateway.errors import BadRequest, Forbidden
@@ -86,7 +86,7 @@ async def translate(request: Request) -> JSONResponse:
     if wanted > 0:
         # The gateway's engines give one translation per text: no alternatives to offer.
         out["alternatives"] = [[] for _ in results] if batch else []
-    return JSONResponse(out)
+    return JSONResponse(out, headers=quality_headers(results))
 
 
 @router.post("/detect")

@@ -158,6 +158,7 @@ def test_form_body_with_repeated_text(anon, dl_key):
     assert len(out) == 2 and "paciencia" in out[0]["text"]
     assert out[0]["detected_source_language"] == "EN" and "billed_characters" not in out[0]
     assert r.headers["x-trace-id"]
+    assert len(r.headers["x-tonegate-confidence"].split(",")) == 2
 
 
 @pytest.mark.parametrize(
@@ -187,6 +188,13 @@ def test_missing_auth_is_403(anon):
 def test_unknown_glossary_is_404(anon, dl_key):
     r = anon.get("/v2/glossaries/00000000-0000-0000-0000-000000000000", headers=auth(dl_key))
     assert r.status_code == 404 and "Glossary not found" in r.json()["message"]
+
+
+def test_entries_differing_only_in_case_are_refused_before_anything_is_stored(dl):
+    before = {g.glossary_id for g in dl.list_glossaries()}
+    with pytest.raises(deepl.DeepLException, match="only in case"):
+        dl.create_glossary("dupes", "EN", "ES", {"Ticket": "caso", "ticket": "incidencia"})
+    assert {g.glossary_id for g in dl.list_glossaries()} == before
 
 
 def test_bad_glossary_entries_are_400(anon, dl_key):

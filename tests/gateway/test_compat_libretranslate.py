@@ -60,6 +60,10 @@ def test_mastodon_shape_json_list_html_auto(anon, lt_key):
     assert [d["language"] for d in body["detectedLanguage"]] == ["en", "en"]
     assert all(0 < d["confidence"] <= 100 for d in body["detectedLanguage"])
     assert r.headers["x-trace-id"]
+    # What the gateway adds, in headers the app ignores: confidence and the review flag per text.
+    confidences = [float(c) for c in r.headers["x-tonegate-confidence"].split(",")]
+    assert len(confidences) == 2 and all(0 <= c <= 1 for c in confidences)
+    assert set(r.headers["x-tonegate-needs-review"].split(",")) <= {"0", "1"}
 
 
 def test_form_post_single_text_given_source(anon, lt_key):
