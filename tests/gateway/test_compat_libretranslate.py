@@ -66,6 +66,23 @@ def test_mastodon_shape_json_list_html_auto(anon, lt_key):
     assert set(r.headers["x-tonegate-needs-review"].split(",")) <= {"0", "1"}
 
 
+def test_discourse_shape_form_html(anon, lt_key):
+    # discourse-translator's LibreTranslate provider: a URL-encoded form, format html.
+    r = anon.post(
+        "/translate",
+        data={
+            "q": "<p>Thank you for your <em>patience</em>.</p>",
+            "source": "en",
+            "target": "es",
+            "format": "html",
+            "api_key": lt_key,
+        },
+    )
+    assert r.status_code == 200, r.text
+    text = r.json()["translatedText"]
+    assert text.startswith("<p>") and "<em>" in text and "paciencia" in text, text
+
+
 def test_form_post_single_text_given_source(anon, lt_key):
     # Discourse's and Weblate's LibreTranslate clients post a form.
     r = anon.post(
