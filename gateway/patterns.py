@@ -86,9 +86,7 @@ class PatternTable:
         engine the table was learned on. "tiene" is usually wrong in Apertium's output ("Tiene un
         día bueno") and fine in a person's; "complacer" and "gracias para" are wrong in both."""
         hits = [
-            h
-            for h in self.hits(translation)
-            if h.pattern.p_error > self.baseline and (not strict or _unambiguous(h))
+            h for h in self.hits(translation) if h.pattern.p_error > self.baseline and (not strict or _unambiguous(h))
         ]
         return sum(_logit(h.pattern.p_error) - self._floor for h in hits), hits
 
@@ -150,12 +148,15 @@ def table_for(lang: str) -> PatternTable | None:
 
 
 def describe(hits: Sequence[Hit], limit: int = 3) -> str:
+    """The hits an editor can act on: those wrong in most of the replies they were seen in (a
+    common word such as "de" adds a little evidence, but naming it would only confuse)."""
+    telling = [h for h in hits if h.pattern.bad >= 2 and h.pattern.bad >= 0.6 * h.pattern.seen]
     shown = "; ".join(
-        f"{h.ngram!r} (marked wrong in {h.pattern.bad} of {h.pattern.seen} reviewed replies)"
-        for h in hits[:limit]
-        if h.pattern.bad
+        f"{h.ngram!r} (marked wrong in {h.pattern.bad} of {h.pattern.seen} reviewed replies)" for h in telling[:limit]
     )
-    return f"known mistranslations: {shown}" if shown else ""
+    if shown:
+        return f"known mistranslations: {shown}"
+    return "wording that reviewers often marked wrong in rule-based output" if hits else ""
 
 
 # ---------------------------------------------------------------- rated wording (other makers)
