@@ -94,8 +94,9 @@ def deepl_answer(exc: Exception) -> JSONResponse:
     return JSONResponse({"message": message}, status_code=status, headers=headers)
 
 
-def surface_route(answer: Callable[[Exception], Response]) -> type[APIRoute]:
-    """A route class whose every error is answered by `answer`, with a trace id on every response."""
+def surface_route(answer: Callable[[Exception], Response], headers: dict[str, str] | None = None) -> type[APIRoute]:
+    """A route class whose every error is answered by `answer`, with a trace id and `headers` on
+    every response."""
 
     class SurfaceRoute(APIRoute):
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
@@ -111,6 +112,8 @@ def surface_route(answer: Callable[[Exception], Response]) -> type[APIRoute]:
                     if response.status_code >= 500:
                         log.error("%s %s [%s]: %s", request.method, request.url.path, trace_id, exc)
                 response.headers["X-Trace-ID"] = trace_id
+                for name, value in (headers or {}).items():
+                    response.headers[name] = value
                 return response
 
             return handle

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from gateway.compat.common import Params, key_brand, quality_headers, read_params, run_translation
@@ -22,7 +22,15 @@ from gateway.pipeline import TranslateJob, Translation
 from gateway.services import Services
 from models.langcodes import english_name
 
-router = APIRouter(route_class=surface_route(libretranslate_answer), include_in_schema=False)
+# As LibreTranslate answers: browser extensions and web pages call it from other origins. The key
+# travels in the body, never in a cookie, so any origin may send one.
+CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type",
+    "Access-Control-Allow-Methods": "GET, POST",
+    "Access-Control-Max-Age": str(20 * 86400),
+}
+router = APIRouter(route_class=surface_route(libretranslate_answer, CORS), include_in_schema=False)
 
 
 async def _key(services: Services, params: Params) -> ApiKey:
@@ -134,6 +142,15 @@ async def frontend_settings(request: Request) -> JSONResponse:
             },
         }
     )
+
+
+@router.options("/translate")
+@router.options("/detect")
+@router.options("/languages")
+@router.options("/frontend/settings")
+async def preflight(request: Request) -> Response:
+    """A browser's CORS preflight before it posts JSON from another origin."""
+    return Response(status_code=204)
 
 
 @router.post("/translate_file")

@@ -170,6 +170,18 @@ def test_detect_needs_a_key_and_text(anon, lt_key):
     assert r.status_code == 400 and r.json() == {"error": "Invalid request: missing q parameter"}
 
 
+def test_browser_clients_may_call_from_another_origin(anon, lt_key):
+    pre = anon.options(
+        "/translate",
+        headers={"Origin": "moz-extension://abc", "Access-Control-Request-Method": "POST"},
+    )
+    assert pre.status_code == 204 and pre.headers["access-control-allow-origin"] == "*"
+    assert "Content-Type" in pre.headers["access-control-allow-headers"]
+    r = anon.post("/translate", json={"q": "Hello", "source": "en", "target": "es", "api_key": lt_key})
+    assert r.headers["access-control-allow-origin"] == "*"
+    assert anon.post("/translate", json={}).headers["access-control-allow-origin"] == "*"  # errors too
+
+
 def test_files_and_suggestions_are_off(anon, lt_key):
     r = anon.post("/translate_file", data={"api_key": lt_key})
     assert r.status_code == 403 and "disabled" in r.json()["error"]
