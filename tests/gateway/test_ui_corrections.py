@@ -17,7 +17,7 @@ def _translate(client, text: str) -> str:
 def test_admin_switches_a_correction_off_and_adds_one(gateway, admin, client, page: Page) -> None:
     sign_in(page, gateway.url, ADMIN_KEY, "/ui/?next=/ui/corrections")
     expect(page.get_by_role("heading", level=1)).to_have_text("Engine corrections: apertium en→es")
-    page.get_by_label("Search").fill("grifo")
+    page.get_by_label("Search", exact=True).fill("grifo")
     page.get_by_role("button", name="Search", exact=True).click()
     page.get_by_role("button", name="Switch off grifo", exact=True).click()
     expect(page.locator(".flash.ok")).to_contain_text("Switched grifo off")
