@@ -79,6 +79,8 @@ class Brand(BaseModel):
     # Per direction, per channel ("chat", "email", or "default" for the rest) review rules;
     # review_below stays the brand-wide threshold when no rule names one.
     review: dict[Direction, dict[str, ReviewRule]] = Field(default_factory=dict)
+    # Ask the operator's LLM reviewer (TONEGATE_REVIEWER) to judge every translation as well.
+    llm_review: bool = False
 
     def review_rule(self, direction: str | None, channel: str | None) -> ReviewRule:
         rules = self.review.get(direction, {}) if direction in ("inbound", "outbound") else {}

@@ -29,6 +29,7 @@ from gateway.confidence import (
 from gateway.conversations import ConversationLanguages
 from gateway.engine_rules import EngineRules, whole_text
 from gateway.language import DETECTOR, GIVEN, Context, decide
+from gateway.llm_review import Reviewer, review_signal
 from gateway.memory import TranslationMemory
 from gateway.metrics import Metrics
 from gateway.quality import Finding, engine_doubt, measure
@@ -108,6 +109,7 @@ class Pipeline:
         memory: TranslationMemory | None = None,
         cache: TranslationCache | None = None,
         corrections: CorrectionSource | None = None,
+        reviewer: Reviewer | None = None,
     ) -> None:
         self.registry = registry
         self.detector = detector
@@ -125,6 +127,7 @@ class Pipeline:
         self.cache = cache
         # The engine's own corrections (glossary/corrections/), for every brand.
         self.corrections = corrections
+        self.reviewer = reviewer
         # Under load the round trip (a second translation) is skipped: at most this many groups
         # translate back at once, and a group that finds every slot taken does without.
         self._round_trip_slots = threading.BoundedSemaphore(max(1, round_trip_slots))
@@ -236,7 +239,8 @@ class Pipeline:
             glossary_entries=rules.compiled.entries if rules.compiled else 0,
             register=rules.register,
             settings=f"terms={self.term_strategy};round_trip={self.round_trip}"
-            + (f";corrections={fixes.version}" if fixes else ""),
+            + (f";corrections={fixes.version}" if fixes else "")
+            + (f";llm_review={self.reviewer.name}" if rules.llm_review and self.reviewer else ""),
         )
 
     async def _fixes(self, route: Route, source: str, target: str) -> CorrectionSet | None:
@@ -274,7 +278,7 @@ class Pipeline:
         if brand is None:
             return NO_RULES
         compiled = await self.rules.compiled(brand.name) if self.rules else None
-        return BrandRules(compiled, brand.tone.get(target))
+        return BrandRules(compiled, brand.tone.get(target), brand.llm_review and self.reviewer is not None)
 
     def _unchanged(self, text: str, src: _Source, target: str) -> Translation:
         if src.lang is None:
@@ -363,6 +367,8 @@ class Pipeline:
             detected = self._output_languages(outputs, source, target, route.pivots)
             results = []
             for i, (text, p, c) in enumerate(zip(texts, passes, checked, strict=True)):
+                if rules.llm_review and self.reviewer is not None and c.text.strip():
+                    c.signals.append(review_signal(self.reviewer, text, c.text, source, target))
                 evidence = Evidence(backs[i] if backs else None, detected[i] if detected else None)
                 conf = _score(text, c.text, p.restored, p.masked, p.hyps, route, source, target, evidence, c.signals)
                 results.append((c.text, conf, c.terms))
@@ -465,6 +471,8 @@ class Pipeline:
             detected=detected[0] if detected else None,
             expected_log_ratio=LENGTH_LOG_RATIO.get((source_lang, target_lang), 0.0),
         )
+        if rules.llm_review and self.reviewer is not None:
+            problems.append(review_signal(self.reviewer, source, translation, source_lang, target_lang))
         return assess(findings, problems, kind="other")  # made elsewhere: by whom is unknown
 
     def _run(

@@ -22,6 +22,7 @@ from gateway.integrations.intake import Intake
 from gateway.integrations.jobs import JobQueue
 from gateway.integrations.store import IntegrationStore
 from gateway.keys import KeyStore
+from gateway.llm_review import find_reviewer
 from gateway.memory import TranslationMemory
 from gateway.metrics import Metrics
 from gateway.outbox import Outbox
@@ -169,6 +170,7 @@ async def open_services(settings: Settings, *, bootstrap: bool = True) -> AsyncI
             memory=memory,
             cache=TranslationCache(redis, settings.cache_ttl_s, metrics),
             corrections=corrections,
+            reviewer=find_reviewer(registry.engines, settings.reviewer) if settings.reviewer else None,
         )
         services = Services(
             settings,

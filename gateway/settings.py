@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     data_dir: Path = Field(default_factory=default_data_dir)
     engines: Path | None = Field(default=None, description="engines TOML file; default: embedded Apertium")
+    # An `openai` engine of the engines file that also judges translations, MQM style, for the
+    # brands that ask for it (`llm_review`); none by default.
+    reviewer: str | None = None
     admin_key: SecretStr | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

@@ -35,6 +35,7 @@ class BrandRules:
 
     compiled: CompiledTermbase | None
     register: str | None  # "formal" | "informal" for the target language, or None
+    llm_review: bool = False  # the brand asks the operator's LLM reviewer too (gateway/llm_review.py)
 
     def finder(
         self,
