@@ -25,7 +25,7 @@ from gateway.compat.common import (
 from gateway.compat.errors import deepl_answer, surface_route
 from gateway.compat.tags import hide, restore, tag_names
 from gateway.deps import get_services
-from gateway.errors import BadRequest, Forbidden, NotFound
+from gateway.errors import BadRequest, Forbidden
 from gateway.keys import ApiKey
 from gateway.pipeline import TranslateJob
 from gateway.services import Services
@@ -176,8 +176,3 @@ async def glossary_language_pairs(request: Request) -> JSONResponse:
     await deepl_key(services, request)
     pairs = sorted((p.source, p.target) for p in services.registry.routes)
     return JSONResponse({"supported_languages": [{"source_lang": s, "target_lang": t} for s, t in pairs]})
-
-
-@router.api_route("/v2/document", methods=["POST"])
-async def document(request: Request) -> JSONResponse:
-    raise NotFound("Document translation is not available on this server (Tonegate translates text).")

@@ -15,7 +15,7 @@ from gateway.compat.deepl import deepl_key
 from gateway.compat.errors import deepl_answer, surface_route
 from gateway.compat.glossaries import Dictionary, GlossaryRecord, parse_entries, to_tsv
 from gateway.deps import get_services
-from gateway.errors import BadRequest, Forbidden
+from gateway.errors import BadRequest, Forbidden, NotFound
 from gateway.keys import ApiKey, Role
 from gateway.services import Services
 from models.errors import UnknownLanguage
@@ -268,3 +268,10 @@ async def delete_dictionary_v3(glossary_id: str, request: Request) -> Response:
 @router.delete("/v3/glossaries/{glossary_id}")
 async def delete_v3(glossary_id: str, request: Request) -> Response:
     return await _delete(glossary_id, request)
+
+
+# Registered last: every other DeepL path (documents, Write, style rules, …) is a DeepL-shaped 404.
+@router.api_route("/v2/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@router.api_route("/v3/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+async def not_offered(rest: str, request: Request) -> Response:
+    raise NotFound(f"{request.url.path} is not offered by this server (Tonegate answers DeepL's text translation)")

@@ -180,6 +180,12 @@ def test_errors_in_deepl_shape(anon, dl_key, body, status, words):
     assert set(r.json()) == {"message"} and words in r.json()["message"], r.json()
 
 
+@pytest.mark.parametrize("path", ["/v2/document", "/v2/write/rephrase", "/v3/style_rules"])
+def test_what_is_not_offered_is_a_deepl_404(anon, dl_key, path):
+    r = anon.post(path, json={}, headers=auth(dl_key))
+    assert r.status_code == 404 and "not offered" in r.json()["message"]
+
+
 def test_missing_auth_is_403(anon):
     r = anon.post("/v2/translate", json={"text": ["Hello"], "target_lang": "ES"})
     assert r.status_code == 403 and "DeepL-Auth-Key" in r.json()["message"]
