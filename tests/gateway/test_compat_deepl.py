@@ -270,3 +270,18 @@ def test_ignore_tags_keep_their_content(dl):
         ignore_tags=["keep"],
     )
     assert "<keep>Thank you</keep>" in out.text and "paciencia" in out.text, out.text
+
+
+def test_options_the_gateway_does_not_act_on_are_accepted(dl):
+    out = dl.translate_text(
+        "Thank you for your patience.",
+        source_lang="EN",
+        target_lang="ES",
+        context="A customer waited two days for a reply.",
+        split_sentences="nonewlines",
+        preserve_formatting=True,
+        model_type="quality_optimized",
+        non_splitting_tags="b",
+        outline_detection=False,
+    )
+    assert "paciencia" in out.text
