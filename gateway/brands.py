@@ -80,7 +80,7 @@ class Brand(BaseModel):
     # review_below stays the brand-wide threshold when no rule names one.
     review: dict[Direction, dict[str, ReviewRule]] = Field(default_factory=dict)
     # Ask the operator's LLM reviewer (TONEGATE_REVIEWER) to judge every translation as well.
-    llm_review: bool = False
+    llm_review: bool = Field(default=False, strict=True)
 
     def review_rule(self, direction: str | None, channel: str | None) -> ReviewRule:
         rules = self.review.get(direction, {}) if direction in ("inbound", "outbound") else {}
