@@ -17,6 +17,7 @@ from gateway.integrations.worker import JobWorker, timing_from
 from gateway.limits import BodySizeLimit
 from gateway.outbox import ReviewWorker
 from gateway.routers import (
+    audit,
     brands,
     corrections,
     detect,
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None, services_factory: ServicesFacto
         review.router,
         quality.router,
         integrations.router,
+        audit.router,
         # Drop-in APIs (docs/compat.md): left out of the v1 OpenAPI document and its contract test.
         libretranslate.router,
         deepl_api.router,

@@ -178,14 +178,15 @@ _ERRORS = {
     400: "the body is not valid JSON, or was cut off",
     401: "no API key, or an unknown or revoked one (webhooks: a bad signature)",
     403: "the key's role or language pairs do not allow this",
-    404: "no such brand, item or integration",
+    404: "no such brand, item or integration (or one of a brand the key does not serve)",
     409: "conflicts with the resource's current state (a duplicate, an item claimed by someone else, …)",
     413: "the body, or one text, is over the limit",
     415: "the body's Content-Type is not one this operation reads",
     422: "the input is invalid; for a schema-valid request only the rules a schema cannot state: "
     "same_language (two languages that must differ), same_text (a forbidden word and its replacement), "
     "unsupported_pair (no engine serves the pair), import_failed (a file's rows), "
-    "invalid_correction (an engine correction's pattern does not compile)",
+    "invalid_correction (an engine correction's pattern does not compile), "
+    "invalid_expiry (a key's expiry in the past, or both expires_at and ttl_s)",
     429: "overloaded: retry after the Retry-After header's seconds",
     503: "starting, or Redis is unreachable: retry shortly",
 }
@@ -204,7 +205,8 @@ _BRAND_IN_BODY = (
     ("post", "/v1/quality"),
     ("post", "/v1/integrations"),
     ("patch", "/v1/integrations/{name}"),
-    ("post", "/v1/keys"),  # a key's default brand (the drop-in APIs)
+    ("post", "/v1/keys"),  # a key's default brand (the drop-in APIs) and its brands
+    ("get", "/v1/audit"),  # ?brand=: 404 for a brand missing or not the key's
 )
 
 # OpenAPI links, so a stateful fuzzer (and a reader) can follow what an answer creates to the

@@ -1,10 +1,18 @@
-"""FastAPI dependencies: the services, the caller's key and role, and a loaded brand."""
+"""FastAPI dependencies: the services, the caller's key and role, and what it may see.
+
+Tenancy is enforced here and only here: `authorize_brand` (and the dependencies built on it) loads a
+brand, a review item or an integration and refuses one of a brand the key does not serve with the
+very answer a missing one gets (404, same message), so a key of brand A cannot learn that brand B
+or its items exist. Routes take `EditorBrand`, `AdminBrand`, `ReviewItemDep` or `IntegrationDep`
+instead of loading these themselves; `tests/gateway/test_tenancy.py` checks that every route with
+a `{brand}`, `{item_id}` or integration `{name}` in its path does.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
 from gateway.brands import Brand
 from gateway.errors import (
@@ -16,7 +24,9 @@ from gateway.errors import (
     Unavailable,
     UnsupportedMediaType,
 )
+from gateway.integrations.config import Integration
 from gateway.keys import ApiKey, Role
+from gateway.review import ReviewItem
 from gateway.services import Services
 
 
@@ -40,7 +50,7 @@ def require(role: Role):
             raise Unauthorized("malformed Authorization header: use 'Bearer <key>'")
         key = await services.keys.authenticate(token.strip())
         if key is None:
-            raise Unauthorized("unknown or revoked API key")
+            raise Unauthorized("unknown or revoked API key, or an expired one")
         if not key.role.allows(role):
             raise Forbidden(f"this needs a key with the {role.value} role; yours has {key.role.value}")
         return key
@@ -48,9 +58,92 @@ def require(role: Role):
     return authorize
 
 
-HelpdeskKey = Annotated[ApiKey, Depends(require(Role.helpdesk))]
-EditorKey = Annotated[ApiKey, Depends(require(Role.editor))]
-AdminKey = Annotated[ApiKey, Depends(require(Role.admin))]
+# One authorizer per role, so FastAPI runs it once per request however many dependencies use it.
+AUTHORIZE = {role: require(role) for role in Role}
+HelpdeskKey = Annotated[ApiKey, Depends(AUTHORIZE[Role.helpdesk])]
+EditorKey = Annotated[ApiKey, Depends(AUTHORIZE[Role.editor])]
+AdminKey = Annotated[ApiKey, Depends(AUTHORIZE[Role.admin])]
+
+
+async def global_admin(key: AdminKey) -> ApiKey:
+    """Settings that apply to every brand (engine corrections, dead letters, creating brands)."""
+    if not key.all_brands:
+        raise Forbidden("this needs an admin key for all brands; yours is scoped to " + ", ".join(key.brands or ()))
+    return key
+
+
+GlobalAdminKey = Annotated[ApiKey, Depends(global_admin)]
+
+
+def brand_not_found(name: str) -> NotFound:
+    # The same words whether the brand is missing or belongs to another tenant.
+    return NotFound(f"no brand named {name!r}; create it with PUT /v1/brands/{name}")
+
+
+async def authorize_brand(services: Services, key: ApiKey, name: str) -> Brand:
+    """The brand, if it exists and the key serves it; 404 otherwise (never 403: do not confirm it exists)."""
+    # Read it either way so a brand of another tenant costs the same time as one that exists.
+    brand = await services.brands.get(name)
+    if brand is None or not key.sees(name):
+        raise brand_not_found(name)
+    return brand
+
+
+async def load_brand(services: Services, name: str | None, key: ApiKey) -> Brand | None:
+    """A brand named in a request body (translate, quality, keys); None when none is named."""
+    if name is None:
+        return None
+    return await authorize_brand(services, key, name)
+
+
+BrandPath = Annotated[str, Path(description="the brand (tenant)")]
+
+
+async def editor_brand(brand: BrandPath, services: ServicesDep, key: EditorKey) -> Brand:
+    return await authorize_brand(services, key, brand)
+
+
+async def admin_brand(brand: BrandPath, services: ServicesDep, key: AdminKey) -> Brand:
+    return await authorize_brand(services, key, brand)
+
+
+BRAND_DEPENDENCIES = {Role.editor: editor_brand, Role.admin: admin_brand}
+EditorBrand = Annotated[Brand, Depends(BRAND_DEPENDENCIES[Role.editor])]
+AdminBrand = Annotated[Brand, Depends(BRAND_DEPENDENCIES[Role.admin])]
+
+
+async def authorize_item(services: Services, key: ApiKey, item_id: str) -> ReviewItem:
+    """A review item of one of the key's brands, within its language pairs."""
+    try:
+        item = await services.review.get(item_id)
+    except NotFound:
+        item = None
+    if item is None or not key.sees(item.brand):
+        raise NotFound(f"no review item {item_id!r}")
+    if not key.may_review(item.pair):
+        raise Forbidden(f"your key reviews {', '.join(key.pairs)} only; item {item_id} is {item.pair}")
+    return item
+
+
+async def review_item(item_id: str, services: ServicesDep, key: EditorKey) -> ReviewItem:
+    return await authorize_item(services, key, item_id)
+
+
+ReviewItemDep = Annotated[ReviewItem, Depends(review_item)]
+
+
+async def authorize_integration(services: Services, key: ApiKey, name: str) -> Integration:
+    found = await services.integrations.get(name)
+    if found is None or not key.sees(found.brand):
+        raise NotFound(f"no integration named {name!r}; GET /v1/integrations lists them")
+    return found
+
+
+async def integration(name: str, services: ServicesDep, key: AdminKey) -> Integration:
+    return await authorize_integration(services, key, name)
+
+
+IntegrationDep = Annotated[Integration, Depends(integration)]
 
 
 def json_body(request: Request) -> None:
@@ -77,12 +170,3 @@ def texts_within_limits(text: str | list[str], services: Services) -> list[str]:
                 f"text[{i}] has {len(t)} characters; the limit is {limits.max_text_chars} (TONEGATE_MAX_TEXT_CHARS)"
             )
     return texts
-
-
-async def load_brand(services: Services, name: str | None) -> Brand | None:
-    if name is None:
-        return None
-    brand = await services.brands.get(name)
-    if brand is None:
-        raise NotFound(f"no brand named {name!r}; create it with PUT /v1/brands/{name}")
-    return brand

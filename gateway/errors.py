@@ -45,6 +45,12 @@ class SameText(InvalidInput):
     type = "same_text"
 
 
+class InvalidExpiry(InvalidInput):
+    """A key's expiry in the past, or given twice (expires_at and ttl_s): rules a schema cannot state."""
+
+    type = "invalid_expiry"
+
+
 class Unauthorized(GatewayError):
     status, type = 401, "unauthorized"
 

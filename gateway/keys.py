@@ -1,4 +1,9 @@
-"""API keys: shown once, stored as SHA-256 digests in Redis, each with a role."""
+"""API keys: shown once, stored as SHA-256 digests in Redis, each with a role and its brands.
+
+A key's `brands` are the tenants it may see: None means every brand (keys made before brands were
+scoped keep working that way), a tuple means those brands only. An admin key scoped to brands is a
+brand admin: it manages those brands' glossaries, tone, integrations and keys, and nothing else.
+"""
 
 from __future__ import annotations
 
@@ -40,9 +45,34 @@ class ApiKey:
     # The brand whose glossary and tone apply when a caller names none (the drop-in LibreTranslate
     # and DeepL APIs have no brand field); None: no brand.
     brand: str | None = None
+    # The brands this key may see (its tenants); None: every brand.
+    brands: tuple[str, ...] | None = None
+    # Unix seconds after which the key no longer authenticates; None: it never expires.
+    expires_at: float | None = None
 
     def may_review(self, pair: str) -> bool:
         return self.role == Role.admin or not self.pairs or pair in self.pairs
+
+    @property
+    def all_brands(self) -> bool:
+        return self.brands is None
+
+    @property
+    def is_global_admin(self) -> bool:
+        return self.role == Role.admin and self.brands is None
+
+    def sees(self, brand: str | None) -> bool:
+        """May this key see the brand's data? (Data of no brand is visible to all-brands keys only.)"""
+        return self.brands is None or (brand is not None and brand in self.brands)
+
+    def covers(self, other: ApiKey) -> bool:
+        """May this (admin) key manage the other key: every brand of the other is one of its own."""
+        if self.brands is None:
+            return True
+        return other.brands is not None and set(other.brands) <= set(self.brands)
+
+    def expired(self, now: float | None = None) -> bool:
+        return self.expires_at is not None and (now if now is not None else time.time()) >= self.expires_at
 
 
 def normalize_pair(pair: str) -> str:
@@ -83,6 +113,8 @@ class KeyStore:
         created_by: str = "cli",
         pairs: tuple[str, ...] = (),
         brand: str | None = None,
+        brands: tuple[str, ...] | None = None,
+        expires_at: float | None = None,
     ) -> tuple[ApiKey, str]:
         key_id = secrets.token_hex(6)
         token = f"{_KEY_PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
@@ -94,13 +126,32 @@ class KeyStore:
             created_by=created_by,
             pairs=tuple(pairs),
             brand=brand,
+            brands=None if brands is None else tuple(dict.fromkeys(brands)),
+            expires_at=expires_at,
         )
-        record = {**asdict(key), "role": role.value, "pairs": list(key.pairs), "digest": _digest(token)}
+        record = {
+            **asdict(key),
+            "role": role.value,
+            "pairs": list(key.pairs),
+            "brands": None if key.brands is None else list(key.brands),
+            "digest": _digest(token),
+        }
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.set(_REDIS_KEY + key_id, json.dumps(record))
             pipe.sadd(_REDIS_INDEX, key_id)
             await pipe.execute()
         return key, token
+
+    async def expire(self, key_id: str, at: float) -> ApiKey | None:
+        """Set (or bring forward) the key's expiry, e.g. the grace period of a rotation."""
+        raw = await self.redis.get(_REDIS_KEY + key_id)
+        if raw is None:
+            return None
+        record = json.loads(raw)
+        current = record.get("expires_at")
+        record["expires_at"] = at if current is None else min(current, at)
+        await self.redis.set(_REDIS_KEY + key_id, json.dumps(record))
+        return self._load(json.dumps(record))
 
     async def revoke(self, key_id: str) -> bool:
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -117,12 +168,16 @@ class KeyStore:
     async def count(self, role: Role | None = None) -> int:
         return sum(1 for k in await self.list() if role is None or k.role == role)
 
-    async def get(self, key_id: str) -> ApiKey | None:
-        """The key as it is now (None once revoked); "bootstrap" is TONEGATE_ADMIN_KEY while configured."""
+    async def get(self, key_id: str, *, live: bool = True) -> ApiKey | None:
+        """The key as it is now (None once revoked, or expired when `live`); "bootstrap" is
+        TONEGATE_ADMIN_KEY while configured."""
         if key_id == BOOTSTRAP_ID:
             return _bootstrap_key() if self._bootstrap else None
         raw = await self.redis.get(_REDIS_KEY + key_id)
-        return self._load(raw) if raw else None
+        if not raw:
+            return None
+        key = self._load(raw)
+        return None if live and key.expired() else key
 
     async def authenticate(self, token: str) -> ApiKey | None:
         digest = _digest(token)
@@ -137,7 +192,8 @@ class KeyStore:
         record = json.loads(raw)
         if not hmac.compare_digest(digest, record["digest"]):
             return None
-        return self._load(raw)
+        key = self._load(raw)
+        return None if key.expired() else key
 
     async def ensure_admin(self) -> str | None:
         """Create the first admin key when none exists; returns the token to show once, or None."""
@@ -162,4 +218,6 @@ class KeyStore:
             created_by=r["created_by"],
             pairs=tuple(r.get("pairs", ())),
             brand=r.get("brand"),
+            brands=None if r.get("brands") is None else tuple(r["brands"]),
+            expires_at=r.get("expires_at"),
         )

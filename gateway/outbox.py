@@ -64,16 +64,37 @@ class Outbox:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
 
-    async def read(self, after: str | None, limit: int) -> tuple[list[dict], str | None]:
-        """Messages strictly after the cursor, oldest first, and the cursor to pass next time."""
+    async def read(
+        self, after: str | None, limit: int, brands: tuple[str, ...] | None = None
+    ) -> tuple[list[dict], str | None]:
+        """Messages strictly after the cursor, oldest first, and the cursor to pass next time.
+
+        `brands` (the reading key's tenants; None: every brand) hides other brands' messages. The
+        cursor then moves past what was skipped too, so a reader never scans them twice; it is a
+        position in the one stream and tells nothing about what lies there."""
         if after is not None and not _CURSOR.fullmatch(after):
             raise InvalidInput(
                 f"after must be a cursor returned by this endpoint (like '1764000000000-0'), not {after!r}"
             )
         start = "-" if after in (None, "0") else "(" + after
-        entries = await self.redis.xrange(OUTBOX, min=start, max="+", count=limit)
-        messages = [message(_s(i), f) for i, f in entries]
-        return messages, messages[-1]["id"] if messages else after
+        messages: list[dict] = []
+        cursor = after
+        batch = max(limit, 200)
+        # Bounded: a scoped reader behind a long run of other brands' entries gets an empty page
+        # with an advanced cursor rather than a request that scans the whole stream.
+        for _ in range(20):
+            entries = await self.redis.xrange(OUTBOX, min=start, max="+", count=batch if brands is not None else limit)
+            for i, f in entries:
+                m = message(_s(i), f)
+                cursor = m["id"]
+                if brands is None or m["brand"] in brands:
+                    messages.append(m)
+                    if len(messages) == limit:
+                        return messages, cursor
+            if brands is None or len(entries) < batch:
+                break
+            start = "(" + cursor
+        return messages, cursor
 
 
 @dataclass(frozen=True, slots=True)

@@ -386,17 +386,24 @@ class ReviewStore:
         brand: str | None = None,
         pair: str | None = None,
         allowed_pairs: Sequence[str] = (),
+        allowed_brands: Sequence[str] | None = None,
         deadline_before: float | None = None,
         deadline_after: float | None = None,
         offset: int = 0,
         limit: int = 50,
     ) -> Page:
-        """Most urgent first. allowed_pairs (an editor's restriction) hides every other pair."""
+        """Most urgent first. allowed_pairs (an editor's restriction) hides every other pair;
+        allowed_brands (the key's tenants; None: all) every other brand."""
         unknown = [s for s in statuses if s not in STATUSES]
         if unknown:
             raise InvalidInput(f"unknown status {unknown[0]!r}; use one of: {', '.join(STATUSES)}")
         if pair and allowed_pairs and pair not in allowed_pairs:
             return Page(0, [])
+        if allowed_brands is not None:
+            if brand and brand not in allowed_brands:
+                return Page(0, [])
+            if not allowed_brands:
+                return Page(0, [])
         lo = "-inf" if deadline_after is None else _score(deadline_after)
         hi = "+inf" if deadline_before is None else _score(deadline_before)
         tmp = P + "tmp:" + secrets.token_hex(8)
@@ -420,6 +427,8 @@ class ReviewStore:
                 sets = [union(pipe, [status_key(s) for s in statuses])]
             if brand:
                 sets.append(brand_key(brand))
+            elif allowed_brands is not None:
+                sets.append(union(pipe, [brand_key(b) for b in allowed_brands]))
             if pair:
                 sets.append(pair_key(pair))
             elif allowed_pairs:

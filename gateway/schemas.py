@@ -142,6 +142,9 @@ class LanguagesResponse(BaseModel):
     detectable: list[str]
 
 
+BrandList = Annotated[list[Annotated[str, Field(pattern=BRAND_NAME.pattern)]], Field(min_length=1, max_length=500)]
+
+
 class KeyCreate(_Body):
     role: Literal["helpdesk", "editor", "admin"]
     label: str = Field(default="", max_length=200)
@@ -154,6 +157,26 @@ class KeyCreate(_Body):
         description="the brand whose glossary and tone apply where a request names none "
         "(the LibreTranslate and DeepL drop-in APIs)",
     )
+    brands: BrandList | Literal["all"] | None = Field(
+        default=None,
+        description='the brands (tenants) the key serves, or "all" (only an all-brands admin may give it); '
+        "left out: the creating key's own brands",
+    )
+    expires_at: float | None = Field(
+        default=None, gt=0, le=1e11, allow_inf_nan=False, description="unix seconds after which the key stops working"
+    )
+    ttl_s: int | None = Field(
+        default=None, ge=1, le=10 * 365 * 86400, description="or: expire this many seconds from now"
+    )
+
+    @field_validator("brands")
+    @classmethod
+    def _brands(cls, v):
+        if isinstance(v, list):
+            if not v:
+                raise ValueError('name at least one brand, or "all"')
+            return list(dict.fromkeys(v))
+        return v
 
     @field_validator("pairs")
     @classmethod
@@ -168,6 +191,8 @@ class KeyCreated(BaseModel):
     label: str
     pairs: list[str] = Field(default_factory=list)
     brand: str | None = None
+    brands: list[str] | None = Field(default=None, description="null: every brand")
+    expires_at: float | None = None
 
 
 class KeyOut(BaseModel):
@@ -178,6 +203,8 @@ class KeyOut(BaseModel):
     created_by: str
     pairs: list[str] = Field(default_factory=list)
     brand: str | None = None
+    brands: list[str] | None = Field(default=None, description="null: every brand")
+    expires_at: float | None = None
 
 
 class BrandOut(BaseModel):

@@ -12,6 +12,7 @@ import anyio
 from redis.asyncio import Redis
 
 from gateway.admission import Admission
+from gateway.audit import AuditLog
 from gateway.brands import DEMO_BRAND, BrandStore
 from gateway.cache import TranslationCache
 from gateway.conversations import ConversationLanguages
@@ -63,6 +64,11 @@ class Services:
     corrections: CorrectionStore | None = None  # the engines' own corrections, admins' changes in Redis
     first_admin_key: str | None = None
     admission: Admission | None = None  # TONEGATE_MAX_INFLIGHT; None: no limit
+
+    @property
+    def audit(self) -> AuditLog:
+        # Stateless beside Redis, so nothing to build at start.
+        return AuditLog(self.redis)
 
     async def approve_review(self, item_id: str, who: str, admin: bool, text: str) -> ReviewItem:
         """Approve an item with the editor's text (API and web app alike): it is delivered, the

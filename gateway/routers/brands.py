@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Request, Response
 from pydantic import ValidationError
 
 from gateway.brands import BRAND_NAME, Brand, settings_schema
-from gateway.deps import AdminKey, EditorKey, ServicesDep, load_brand
+from gateway.deps import AdminBrand, AdminKey, EditorBrand, EditorKey, GlobalAdminKey, ServicesDep, brand_not_found
 from gateway.errors import BadRequest, InvalidInput, UnsupportedMediaType, problems
 from gateway.schemas import BrandOut, ToneBody
 
@@ -44,7 +44,8 @@ async def brand_out(services, brand: Brand) -> BrandOut:
 
 @router.get("/v1/brands", response_model=list[str])
 async def list_brands(services: ServicesDep, key: EditorKey) -> list[str]:
-    return await services.brands.names()
+    """The brands this key serves."""
+    return [name for name in await services.brands.names() if key.sees(name)]
 
 
 @router.put(
@@ -71,40 +72,40 @@ async def put_brand(
     except ValidationError as exc:
         raise _validation(exc) from None
     existed = await services.brands.get(brand) is not None
+    # A brand admin changes its own brands; creating one is for an all-brands admin. Either way a
+    # brand the key does not serve answers as a missing one does.
+    if not key.sees(brand) or (not existed and not key.all_brands):
+        raise brand_not_found(brand)
     await services.brands.put(settings)
+    await services.audit.record(key, "brand", "update" if existed else "create", brand, [brand])
     response.status_code = 200 if existed else 201
     return await brand_out(services, settings)
 
 
 @router.get("/v1/brands/{brand}", response_model=BrandOut)
-async def get_brand(brand: str, services: ServicesDep, key: EditorKey) -> BrandOut:
-    found = await load_brand(services, brand)
-    assert found is not None
+async def get_brand(brand: str, services: ServicesDep, key: EditorKey, found: EditorBrand) -> BrandOut:
     return await brand_out(services, found)
 
 
 @router.delete("/v1/brands/{brand}", status_code=204)
-async def delete_brand(brand: str, services: ServicesDep, key: AdminKey) -> Response:
-    await load_brand(services, brand)
+async def delete_brand(brand: str, services: ServicesDep, key: GlobalAdminKey, _brand: AdminBrand) -> Response:
     await services.termbases.drop(brand)
     await services.brands.delete(brand)
+    await services.audit.record(key, "brand", "delete", brand, [brand])
     return Response(status_code=204)
 
 
 @router.get("/v1/brands/{brand}/tone", response_model=ToneBody)
-async def get_tone(brand: str, services: ServicesDep, key: EditorKey) -> ToneBody:
-    found = await load_brand(services, brand)
-    assert found is not None
+async def get_tone(brand: str, services: ServicesDep, key: EditorKey, found: EditorBrand) -> ToneBody:
     return ToneBody(registers=found.tone)
 
 
 @router.put("/v1/brands/{brand}/tone", response_model=ToneBody)
-async def put_tone(brand: str, body: ToneBody, services: ServicesDep, key: AdminKey) -> ToneBody:
-    found = await load_brand(services, brand)
-    assert found is not None
+async def put_tone(brand: str, body: ToneBody, services: ServicesDep, key: AdminKey, found: AdminBrand) -> ToneBody:
     try:
         updated = Brand.model_validate({**found.model_dump(), "tone": body.registers})
     except ValidationError as exc:
         raise _validation(exc) from None
     await services.brands.put(updated)
+    await services.audit.record(key, "brand", "tone", brand, [brand], {"tone": dict(updated.tone)})
     return ToneBody(registers=updated.tone)

@@ -1,6 +1,6 @@
 """Engine corrections (glossary/corrections/): see them, add your own, switch any off; versioned.
 
-They apply to every brand, so changing them needs an admin key; editors may read them.
+They apply to every brand, so changing them needs an admin key for all brands; editors may read them.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.contract import PAIR_PATTERN
-from gateway.deps import AdminKey, EditorKey, JsonBody, ServicesDep
+from gateway.deps import EditorKey, GlobalAdminKey, JsonBody, ServicesDep
 from gateway.errors import GatewayError, InvalidInput, NotFound, SameLanguage, Unavailable
 from gateway.keys import normalize_pair
 from glossary.corrections import Correction, InvalidCorrection, shipped_pairs
@@ -161,7 +161,7 @@ async def list_corrections(engine: Engine, pair: Pair, services: ServicesDep, ke
     "/v1/corrections/{engine}/{pair}", response_model=CorrectionChanged, status_code=201, dependencies=[JsonBody]
 )
 async def add_correction(
-    engine: Engine, pair: Pair, body: CorrectionIn, services: ServicesDep, key: AdminKey
+    engine: Engine, pair: Pair, body: CorrectionIn, services: ServicesDep, key: GlobalAdminKey
 ) -> CorrectionChanged:
     source, target = _pair(pair)
     try:
@@ -175,7 +175,7 @@ async def add_correction(
     "/v1/corrections/{engine}/{pair}/{correction_id}", response_model=CorrectionChanged, dependencies=[JsonBody]
 )
 async def switch_correction(
-    engine: Engine, pair: Pair, correction_id: CorrectionId, body: Switch, services: ServicesDep, key: AdminKey
+    engine: Engine, pair: Pair, correction_id: CorrectionId, body: Switch, services: ServicesDep, key: GlobalAdminKey
 ) -> CorrectionChanged:
     source, target = _pair(pair)
     store = _store(services)
@@ -190,7 +190,7 @@ async def switch_correction(
 
 @router.delete("/v1/corrections/{engine}/{pair}/{correction_id}", response_model=CorrectionChanged)
 async def delete_correction(
-    engine: Engine, pair: Pair, correction_id: CorrectionId, services: ServicesDep, key: AdminKey
+    engine: Engine, pair: Pair, correction_id: CorrectionId, services: ServicesDep, key: GlobalAdminKey
 ) -> CorrectionChanged:
     source, target = _pair(pair)
     try:

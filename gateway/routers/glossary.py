@@ -8,7 +8,7 @@ import anyio
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from gateway.contract import LanguageCode, file_body, file_response
-from gateway.deps import AdminKey, EditorKey, JsonBody, ServicesDep, load_brand
+from gateway.deps import AdminBrand, AdminKey, EditorBrand, EditorKey, JsonBody, ServicesDep
 from gateway.errors import InvalidInput, SameLanguage, SameText, UnsupportedMediaType
 from gateway.schemas import GlossaryPage, ImportResult, TermChanged, TermIn, TermOutFull, VersionsPage
 from glossary.terms import Term, make_term
@@ -44,6 +44,7 @@ async def list_terms(
     brand: str,
     services: ServicesDep,
     key: EditorKey,
+    _brand: EditorBrand,
     q: Annotated[str | None, Query(max_length=200, description="search source, target, variants and note")] = None,
     kind: Literal["dnt", "term", "forbidden"] | None = None,
     source_lang: LanguageCode | None = None,
@@ -51,7 +52,6 @@ async def list_terms(
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> GlossaryPage:
-    await load_brand(services, brand)
     termbase = await services.termbases.get(brand)
     terms = list(termbase.terms)
     if kind:
@@ -77,18 +77,17 @@ async def list_terms(
 
 
 @router.post("/v1/brands/{brand}/glossary", response_model=TermChanged, status_code=201, dependencies=[JsonBody])
-async def add_term(brand: str, body: TermIn, services: ServicesDep, key: AdminKey) -> TermChanged:
-    await load_brand(services, brand)
+async def add_term(brand: str, body: TermIn, services: ServicesDep, key: AdminKey, _brand: AdminBrand) -> TermChanged:
     term = _term(body)
     termbase, _ = await services.termbases.add(brand, term, _who(key))
+    await services.audit.record(key, "glossary", "add", term.id, [brand], {"version": termbase.version})
     return TermChanged(term=_out(term), version=termbase.version)
 
 
 @router.get("/v1/brands/{brand}/glossary/terms/{term_id}", response_model=TermOutFull)
-async def get_term(brand: str, term_id: str, services: ServicesDep, key: EditorKey) -> TermOutFull:
+async def get_term(brand: str, term_id: str, services: ServicesDep, key: EditorKey, _brand: EditorBrand) -> TermOutFull:
     from glossary.store import TermNotFound
 
-    await load_brand(services, brand)
     term = (await services.termbases.get(brand)).by_id(term_id)
     if term is None:
         raise TermNotFound(term_id)
@@ -96,17 +95,21 @@ async def get_term(brand: str, term_id: str, services: ServicesDep, key: EditorK
 
 
 @router.put("/v1/brands/{brand}/glossary/terms/{term_id}", response_model=TermChanged, dependencies=[JsonBody])
-async def update_term(brand: str, term_id: TermId, body: TermIn, services: ServicesDep, key: AdminKey) -> TermChanged:
-    await load_brand(services, brand)
+async def update_term(
+    brand: str, term_id: TermId, body: TermIn, services: ServicesDep, key: AdminKey, _brand: AdminBrand
+) -> TermChanged:
     term = _term(body, term_id)
     termbase, _ = await services.termbases.update(brand, term, _who(key))
+    await services.audit.record(key, "glossary", "update", term.id, [brand], {"version": termbase.version})
     return TermChanged(term=_out(term), version=termbase.version)
 
 
 @router.delete("/v1/brands/{brand}/glossary/terms/{term_id}", response_model=TermChanged)
-async def delete_term(brand: str, term_id: str, services: ServicesDep, key: AdminKey) -> TermChanged:
-    await load_brand(services, brand)
+async def delete_term(
+    brand: str, term_id: str, services: ServicesDep, key: AdminKey, _brand: AdminBrand
+) -> TermChanged:
     termbase, _ = await services.termbases.delete(brand, term_id, _who(key))
+    await services.audit.record(key, "glossary", "delete", term_id, [brand], {"version": termbase.version})
     return TermChanged(term=None, version=termbase.version)
 
 
@@ -120,6 +123,7 @@ async def import_terms(
     request: Request,
     services: ServicesDep,
     key: AdminKey,
+    _brand: AdminBrand,
     mode: Literal["merge", "replace"] = "merge",
     source_lang: LanguageCode | None = None,
     target_lang: LanguageCode | None = None,
@@ -131,7 +135,6 @@ async def import_terms(
     mark, as Excel saves it. An import that changes nothing keeps the version."""
     from glossary.io import decode_table, parse_table, parse_tbx
 
-    await load_brand(services, brand)
     ctype = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     raw = await request.body()
     if not raw.strip():
@@ -150,6 +153,9 @@ async def import_terms(
             f"send text/csv, text/tab-separated-values or application/x-tbx (got {ctype or 'none'!r})"
         )
     termbase, change = await services.termbases.import_terms(brand, terms, mode, _who(key))
+    await services.audit.record(
+        key, "glossary", "import", brand, [brand], {"version": termbase.version, "mode": mode, "rows": len(terms)}
+    )
     return ImportResult(
         version=termbase.version,
         mode=mode,
@@ -162,11 +168,10 @@ async def import_terms(
 
 @router.get("/v1/brands/{brand}/glossary/export", responses=file_response(*_EXPORT_TYPES.values()))
 async def export_terms(
-    brand: str, services: ServicesDep, key: EditorKey, format: Literal["csv", "tsv", "tbx"] = "csv"
+    brand: str, services: ServicesDep, key: EditorKey, _brand: EditorBrand, format: Literal["csv", "tsv", "tbx"] = "csv"
 ) -> Response:
     from glossary.io import write_table, write_tbx
 
-    await load_brand(services, brand)
     termbase = await services.termbases.get(brand)
     if format == "tbx":
         body = write_tbx(termbase.terms, brand)
@@ -188,16 +193,20 @@ async def list_versions(
     brand: str,
     services: ServicesDep,
     key: EditorKey,
+    _brand: EditorBrand,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> VersionsPage:
-    await load_brand(services, brand)
     total, changes = await services.termbases.changes(brand, offset, limit)
     return VersionsPage(total=total, versions=[c.to_dict() for c in changes])
 
 
 @router.post("/v1/brands/{brand}/glossary/versions/{version}/restore", response_model=TermChanged)
-async def restore_version(brand: str, version: int, services: ServicesDep, key: AdminKey) -> TermChanged:
-    await load_brand(services, brand)
+async def restore_version(
+    brand: str, version: int, services: ServicesDep, key: AdminKey, _brand: AdminBrand
+) -> TermChanged:
     termbase, _ = await services.termbases.restore(brand, version, _who(key))
+    await services.audit.record(
+        key, "glossary", "restore", brand, [brand], {"version": termbase.version, "restored": version}
+    )
     return TermChanged(term=None, version=termbase.version)

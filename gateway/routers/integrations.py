@@ -1,4 +1,5 @@
-"""Helpdesk integrations (admin), the webhooks helpdesks call, and the dead letters (admin)."""
+"""Helpdesk integrations (admins of their brand), the webhooks helpdesks call, and the dead letters
+(all-brands admins: a dead letter may hold any brand's conversation)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from gateway.contract import STREAM_ID
-from gateway.deps import AdminKey, JsonBody, ServicesDep
-from gateway.errors import Conflict, InvalidInput, NotFound, problems
+from gateway.deps import AdminKey, GlobalAdminKey, IntegrationDep, JsonBody, ServicesDep, authorize_brand
+from gateway.errors import Conflict, InvalidInput, problems
 from gateway.integrations.config import Integration, IntegrationFields
 
 router = APIRouter(tags=["integrations"])
@@ -27,45 +28,54 @@ async def _public(services, integration: Integration) -> dict:
     return out
 
 
-async def _brand_exists(services, name: str | None) -> None:
-    if name is not None and await services.brands.get(name) is None:
-        # As everywhere a request names a brand that does not exist (e.g. /v1/translate): 404.
-        raise NotFound(f"brand: no brand named {name!r}; create it first with PUT /v1/brands/{name}")
+async def _brand_exists(services, key, name: str | None) -> None:
+    if name is not None:
+        # As everywhere a request names a brand that does not exist or is not the key's: 404.
+        await authorize_brand(services, key, name)
 
 
 @router.post("/v1/integrations", status_code=201, dependencies=[JsonBody])
 async def create(body: Integration, services: ServicesDep, key: AdminKey) -> dict:
     if body.source != "api":
         raise InvalidInput("source: set by the gateway; leave it out")
-    await _brand_exists(services, body.brand)
+    await _brand_exists(services, key, body.brand)
     await services.integrations.create(body)
+    await services.audit.record(key, "integration", "create", body.name, [body.brand], {"kind": body.kind})
     return await _public(services, body)
 
 
 @router.get("/v1/integrations")
 async def list_all(services: ServicesDep, key: AdminKey) -> dict:
-    return {"integrations": [await _public(services, i) for i in await services.integrations.all()]}
+    """The integrations of the key's brands."""
+    found = [i for i in await services.integrations.all() if key.sees(i.brand)]
+    return {"integrations": [await _public(services, i) for i in found]}
 
 
 @router.get("/v1/integrations/{name}")
-async def get_one(name: str, services: ServicesDep, key: AdminKey) -> dict:
-    return await _public(services, await services.integrations.require(name))
+async def get_one(name: str, services: ServicesDep, key: AdminKey, found: IntegrationDep) -> dict:
+    return await _public(services, found)
 
 
 @router.patch("/v1/integrations/{name}", dependencies=[JsonBody])
-async def patch(name: str, body: IntegrationFields, services: ServicesDep, key: AdminKey) -> dict:
-    await _brand_exists(services, body.brand)
+async def patch(
+    name: str, body: IntegrationFields, services: ServicesDep, key: AdminKey, _found: IntegrationDep
+) -> dict:
+    await _brand_exists(services, key, body.brand)
     try:
         updated = await services.integrations.update(name, body)
     except ValidationError as exc:  # the patched whole no longer validates (e.g. the token removed)
         # A well-formed patch that does not fit what is stored: a conflict with the resource's state.
         raise Conflict(f"the integration would be incomplete: {problems(exc.errors())}") from None
+    await services.audit.record(
+        key, "integration", "update", name, [_found.brand, updated.brand], {"fields": sorted(body.model_fields_set)}
+    )
     return await _public(services, updated)
 
 
 @router.delete("/v1/integrations/{name}", status_code=204)
-async def delete(name: str, services: ServicesDep, key: AdminKey) -> Response:
+async def delete(name: str, services: ServicesDep, key: AdminKey, found: IntegrationDep) -> Response:
     await services.integrations.delete(name)
+    await services.audit.record(key, "integration", "delete", name, [found.brand])
     return Response(status_code=204)
 
 
@@ -93,7 +103,7 @@ async def webhook(name: str, request: Request, services: ServicesDep) -> JSONRes
 @router.get("/v1/deadletters")
 async def dead_letters(
     services: ServicesDep,
-    key: AdminKey,
+    key: GlobalAdminKey,
     integration: str | None = None,
     after: Annotated[
         str | None,
@@ -106,17 +116,17 @@ async def dead_letters(
 
 
 @router.post("/v1/deadletters/{entry_id}/redrive")
-async def redrive(entry_id: EntryId, services: ServicesDep, key: AdminKey) -> dict:
+async def redrive(entry_id: EntryId, services: ServicesDep, key: GlobalAdminKey) -> dict:
     return {"job_id": await services.jobs.redrive(entry_id)}
 
 
 @router.post("/v1/deadletters/redrive")
-async def redrive_all(services: ServicesDep, key: AdminKey, integration: str | None = None) -> dict:
+async def redrive_all(services: ServicesDep, key: GlobalAdminKey, integration: str | None = None) -> dict:
     moved = await services.jobs.redrive_all(integration)
     return {"redriven": len(moved), "job_ids": moved}
 
 
 @router.delete("/v1/deadletters/{entry_id}", status_code=204)
-async def drop(entry_id: EntryId, services: ServicesDep, key: AdminKey) -> Response:
+async def drop(entry_id: EntryId, services: ServicesDep, key: GlobalAdminKey) -> Response:
     await services.jobs.drop(entry_id)
     return Response(status_code=204)

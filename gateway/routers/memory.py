@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from gateway.contract import LanguageCode, LanguagePair, file_body, file_response, non_blank
-from gateway.deps import AdminKey, EditorKey, JsonBody, ServicesDep, load_brand
+from gateway.deps import AdminBrand, AdminKey, EditorBrand, EditorKey, JsonBody, ServicesDep
 from gateway.errors import NotFound, SameLanguage, UnsupportedMediaType
 from gateway.memory import MemoryEntry
 from gateway.pipeline import TranslateJob
@@ -91,13 +91,13 @@ async def list_memory(
     brand: str,
     services: ServicesDep,
     key: EditorKey,
+    _brand: EditorBrand,
     source_lang: LanguageCode,
     target_lang: LanguageCode,
     q: Annotated[str | None, Query(max_length=200)] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> MemoryPage:
-    await load_brand(services, brand)
     # A memory holds two languages; for one language on both sides there is simply nothing.
     src, tgt = source_lang, target_lang
     entries = await services.memory.entries(brand, src, tgt) if src != tgt else []
@@ -113,8 +113,9 @@ async def list_memory(
 
 
 @router.post("/v1/brands/{brand}/memory", response_model=MemoryEntryOut, status_code=201, dependencies=[JsonBody])
-async def add_memory(brand: str, body: MemoryIn, services: ServicesDep, key: EditorKey) -> MemoryEntryOut:
-    await load_brand(services, brand)
+async def add_memory(
+    brand: str, body: MemoryIn, services: ServicesDep, key: EditorKey, _brand: EditorBrand
+) -> MemoryEntryOut:
     src, tgt = _langs(body.source_lang, body.target_lang)
     entry = await services.memory.add(brand, src, tgt, body.source, body.target, who=_who(key), origin="api")
     return _entry_out(entry, src, tgt)
@@ -122,9 +123,8 @@ async def add_memory(brand: str, body: MemoryIn, services: ServicesDep, key: Edi
 
 @router.delete("/v1/brands/{brand}/memory/{pair}/{entry_id}", status_code=204)
 async def delete_memory(
-    brand: str, pair: LanguagePair, entry_id: str, services: ServicesDep, key: AdminKey
+    brand: str, pair: LanguagePair, entry_id: str, services: ServicesDep, key: AdminKey, _brand: AdminBrand
 ) -> Response:
-    await load_brand(services, brand)
     src, tgt = _langs(*pair.split("-"))
     if not await services.memory.delete(brand, src, tgt, entry_id):
         raise NotFound(f"no memory entry {entry_id!r} for {src}-{tgt}")
@@ -136,12 +136,12 @@ async def suggest(
     brand: str,
     services: ServicesDep,
     key: EditorKey,
+    _brand: EditorBrand,
     source_lang: LanguageCode,
     target_lang: LanguageCode,
     text: Annotated[str, Query(min_length=1, max_length=20_000)],
     limit: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> list[SuggestionOut]:
-    await load_brand(services, brand)
     if source_lang == target_lang:
         return []  # nothing to suggest: a memory holds two languages
     found = await services.memory.suggest(brand, source_lang, target_lang, text, limit)
@@ -157,13 +157,13 @@ async def import_tmx(
     request: Request,
     services: ServicesDep,
     key: AdminKey,
+    _brand: AdminBrand,
     source_lang: LanguageCode | None = None,
     target_lang: LanguageCode | None = None,
 ) -> dict:
     """TMX 1.4; every unit is checked first and nothing is stored if any is wrong."""
     from glossary.tmx import parse_tmx
 
-    await load_brand(services, brand)
     ctype = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if ctype not in _TMX_TYPES:
         raise UnsupportedMediaType(f"send a TMX file as application/x-tmx+xml (got {ctype or 'none'!r})")
@@ -179,11 +179,15 @@ async def import_tmx(
 
 @router.get("/v1/brands/{brand}/memory/export", responses=file_response("application/x-tmx+xml"))
 async def export_tmx(
-    brand: str, services: ServicesDep, key: EditorKey, source_lang: LanguageCode, target_lang: LanguageCode
+    brand: str,
+    services: ServicesDep,
+    key: EditorKey,
+    _brand: EditorBrand,
+    source_lang: LanguageCode,
+    target_lang: LanguageCode,
 ) -> Response:
     from glossary.tmx import Unit, write_tmx
 
-    await load_brand(services, brand)
     src, tgt = source_lang, target_lang
     entries = await services.memory.entries(brand, src, tgt) if src != tgt else []
     body = write_tmx((Unit(src, tgt, e.source, e.target) for e in entries), src)
@@ -195,18 +199,18 @@ async def export_tmx(
 
 
 @router.post("/v1/brands/{brand}/memory/prepare", response_model=list[TranslationOut], dependencies=[JsonBody])
-async def prepare(brand: str, body: PrepareIn, services: ServicesDep, key: EditorKey) -> list[TranslationOut]:
+async def prepare(
+    brand: str, body: PrepareIn, services: ServicesDep, key: EditorKey, found: EditorBrand
+) -> list[TranslationOut]:
     """Machine-translate canned replies (macros) with the brand's glossary and tone, for bulk review."""
-    found = await load_brand(services, brand)
     src, tgt = _langs(body.source_lang, body.target_lang)
     job = TranslateJob(texts=tuple(body.texts), target=tgt, source=src, brand=found)
     return [translation_out(t) for t in await services.pipeline.translate(job)]
 
 
 @router.post("/v1/brands/{brand}/memory/approve", dependencies=[JsonBody])
-async def approve_bulk(brand: str, body: ApproveIn, services: ServicesDep, key: EditorKey) -> dict:
+async def approve_bulk(brand: str, body: ApproveIn, services: ServicesDep, key: EditorKey, _brand: EditorBrand) -> dict:
     """Store reviewed canned replies in the memory: from now on they are reused without translation."""
-    await load_brand(services, brand)
     src, tgt = _langs(body.source_lang, body.target_lang)
     n = await services.memory.add_many(
         brand, src, tgt, [(p.source, p.target) for p in body.pairs], who=_who(key), origin="bulk"

@@ -22,7 +22,7 @@ async def quality(body: QualityRequest, services: ServicesDep, key: HelpdeskKey)
     source, target = normalize(body.source_lang), normalize(body.target_lang)
     if source == target:
         raise SameLanguage("source_lang and target_lang are the same; nothing was translated")
-    brand = await load_brand(services, body.brand)
+    brand = await load_brand(services, body.brand, key)
     pipeline = services.pipeline
     rules = await pipeline.brand_rules(brand, target)
     # Scoring may run an engine (forced decoding, the round trip) and the detector: off the loop.

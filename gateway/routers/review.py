@@ -7,8 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Query
 
 from gateway.contract import STREAM_CURSOR, LanguageCode
-from gateway.deps import EditorKey, HelpdeskKey, JsonBody, ServicesDep
-from gateway.errors import Forbidden
+from gateway.deps import EditorKey, HelpdeskKey, JsonBody, ReviewItemDep, ServicesDep
 from gateway.keys import ApiKey, Role
 from gateway.review import OPEN, STATUSES, ReviewItem
 from gateway.schemas import (
@@ -32,10 +31,8 @@ def _out(item: ReviewItem) -> ReviewItemOut:
     return ReviewItemOut(**item.model_dump(exclude={"callback_url"}))
 
 
-async def _allowed(services, item_id: str, key: ApiKey) -> ReviewItem:
-    item = await services.review.get(item_id)
-    if not key.may_review(item.pair):
-        raise Forbidden(f"your key reviews {', '.join(key.pairs)} only; item {item_id} is {item.pair}")
+async def _audit(services, key: ApiKey, action: str, item: ReviewItem) -> ReviewItem:
+    await services.audit.record(key, "review", action, item.id, [item.brand], {"status": item.status})
     return item
 
 
@@ -77,6 +74,7 @@ async def list_items(
         brand=brand,
         pair=pair,
         allowed_pairs=allowed,
+        allowed_brands=key.brands,
         deadline_before=deadline_before,
         deadline_after=deadline_after,
         offset=offset,
@@ -86,37 +84,44 @@ async def list_items(
 
 
 @router.get("/v1/review/{item_id}", response_model=ReviewDetail)
-async def get_item(item_id: str, services: ServicesDep, key: EditorKey) -> ReviewDetail:
-    item = await _allowed(services, item_id, key)
+async def get_item(item_id: str, services: ServicesDep, key: EditorKey, item: ReviewItemDep) -> ReviewDetail:
     history = await services.review.history(item_id)
     return ReviewDetail(**_out(item).model_dump(), history=history)
 
 
 @router.post("/v1/review/{item_id}/claim", response_model=ReviewItemOut)
 async def claim(
-    item_id: str, services: ServicesDep, key: EditorKey, body: Annotated[ClaimBody | None, Body()] = None
+    item_id: str,
+    services: ServicesDep,
+    key: EditorKey,
+    _item: ReviewItemDep,
+    body: Annotated[ClaimBody | None, Body()] = None,
 ) -> ReviewItemOut:
     # An empty body is fine here: the lease has a sensible default.
-    await _allowed(services, item_id, key)
-    return _out(await services.review.claim(item_id, who(key), (body or ClaimBody()).lease_s))
+    item = await services.review.claim(item_id, who(key), (body or ClaimBody()).lease_s)
+    return _out(await _audit(services, key, "claim", item))
 
 
 @router.post("/v1/review/{item_id}/release", response_model=ReviewItemOut)
-async def release(item_id: str, services: ServicesDep, key: EditorKey) -> ReviewItemOut:
-    await _allowed(services, item_id, key)
-    return _out(await services.review.release(item_id, who(key), key.role == Role.admin))
+async def release(item_id: str, services: ServicesDep, key: EditorKey, _item: ReviewItemDep) -> ReviewItemOut:
+    item = await services.review.release(item_id, who(key), key.role == Role.admin)
+    return _out(await _audit(services, key, "release", item))
 
 
 @router.post("/v1/review/{item_id}/approve", response_model=ReviewItemOut, dependencies=[JsonBody])
-async def approve(item_id: str, body: ApproveBody, services: ServicesDep, key: EditorKey) -> ReviewItemOut:
-    await _allowed(services, item_id, key)
-    return _out(await services.approve_review(item_id, who(key), key.role == Role.admin, body.text))
+async def approve(
+    item_id: str, body: ApproveBody, services: ServicesDep, key: EditorKey, _item: ReviewItemDep
+) -> ReviewItemOut:
+    item = await services.approve_review(item_id, who(key), key.role == Role.admin, body.text)
+    return _out(await _audit(services, key, "approve", item))
 
 
 @router.post("/v1/review/{item_id}/reject", response_model=ReviewItemOut, dependencies=[JsonBody])
-async def reject(item_id: str, body: RejectBody, services: ServicesDep, key: EditorKey) -> ReviewItemOut:
-    await _allowed(services, item_id, key)
-    return _out(await services.review.reject(item_id, who(key), key.role == Role.admin, body.reason))
+async def reject(
+    item_id: str, body: RejectBody, services: ServicesDep, key: EditorKey, _item: ReviewItemDep
+) -> ReviewItemOut:
+    item = await services.review.reject(item_id, who(key), key.role == Role.admin, body.reason)
+    return _out(await _audit(services, key, "reject", item))
 
 
 @router.get("/v1/outbox", response_model=OutboxPage)
@@ -129,5 +134,6 @@ async def outbox(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> OutboxPage:
-    messages, cursor = await services.outbox.read(after, limit)
+    # A key of some brands reads those brands' messages only (customer conversations are tenant data).
+    messages, cursor = await services.outbox.read(after, limit, key.brands)
     return OutboxPage(messages=messages, next=cursor)

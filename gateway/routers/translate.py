@@ -44,7 +44,7 @@ def translation_out(t: Translation) -> TranslationOut:
 @router.post("/v1/translate", response_model=TranslateResponse, dependencies=[JsonBody])
 async def translate(body: TranslateRequest, services: ServicesDep, key: HelpdeskKey) -> TranslateResponse:
     texts = texts_within_limits(body.text, services)
-    brand = await load_brand(services, body.brand)
+    brand = await load_brand(services, body.brand, key)
     job = TranslateJob(
         texts=tuple(texts),
         target=body.target_lang,

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from gateway.brands import BRAND_NAME, Brand
 from gateway.deps import ServicesDep, load_brand
-from gateway.errors import InvalidInput, NotFound, problems
+from gateway.errors import Forbidden, InvalidInput, NotFound, problems
 from gateway.keys import Role, normalize_pair
 from gateway.ui.web import AdminViewer, UIRoute, redirect, render, sessions
 from glossary.tone import TONE_LANGUAGES
@@ -27,6 +27,8 @@ def _problems(exc: ValidationError) -> str:
 async def brands(request: Request, services: ServicesDep, viewer: AdminViewer) -> Response:
     rows = []
     for name in await services.brands.names():
+        if not viewer.key.sees(name):
+            continue
         brand = await services.brands.get(name)
         termbase = await services.termbases.get(name)
         if brand is not None:
@@ -37,19 +39,23 @@ async def brands(request: Request, services: ServicesDep, viewer: AdminViewer) -
 @router.post("/ui/brands", include_in_schema=False)
 async def create_brand(services: ServicesDep, viewer: AdminViewer, name: Text = "") -> Response:
     name = name.strip().lower()
+    if not viewer.key.all_brands:
+        await sessions(services).flash(viewer.session, "Only an admin key for all brands creates brands.", "error")
+        return redirect("/ui/brands")
     if not BRAND_NAME.match(name):
         await sessions(services).flash(viewer.session, "Brand names use a-z, 0-9, '-' and '_' (at most 64).", "error")
         return redirect("/ui/brands")
     if not await services.brands.add_if_missing(Brand(name=name)):
         await sessions(services).flash(viewer.session, f"A brand named {name!r} exists already.", "error")
         return redirect("/ui/brands")
+    await services.audit.record(viewer.key, "brand", "create", name, [name], {"via": "web"})
     await sessions(services).flash(viewer.session, f"Created {name}: set its languages and tone below.")
     return redirect(f"/ui/brands/{name}")
 
 
 @router.get("/ui/brands/{brand}", include_in_schema=False)
 async def brand_page(request: Request, brand: str, services: ServicesDep, viewer: AdminViewer) -> Response:
-    found = await load_brand(services, brand)
+    found = await load_brand(services, brand, viewer.key)
     assert found is not None
     termbase = await services.termbases.get(brand)
     context = {
@@ -64,7 +70,7 @@ async def brand_page(request: Request, brand: str, services: ServicesDep, viewer
 
 @router.post("/ui/brands/{brand}", include_in_schema=False)
 async def save_brand(request: Request, brand: str, services: ServicesDep, viewer: AdminViewer) -> Response:
-    found = await load_brand(services, brand)
+    found = await load_brand(services, brand, viewer.key)
     assert found is not None
     form = await request.form()
     field = lambda name: str(form.get(name, "")).strip()  # noqa: E731
@@ -90,22 +96,26 @@ async def save_brand(request: Request, brand: str, services: ServicesDep, viewer
         await sessions(services).flash(viewer.session, f"Not saved: {exc}", "error")
         return redirect(f"/ui/brands/{brand}")
     await services.brands.put(updated)
+    await services.audit.record(viewer.key, "brand", "update", brand, [brand], {"via": "web"})
     await sessions(services).flash(viewer.session, f"Saved the settings of {brand}.")
     return redirect(f"/ui/brands/{brand}")
 
 
 @router.post("/ui/brands/{brand}/delete", include_in_schema=False)
 async def delete_brand(brand: str, services: ServicesDep, viewer: AdminViewer) -> Response:
-    await load_brand(services, brand)
+    await load_brand(services, brand, viewer.key)
+    if not viewer.key.all_brands:
+        raise Forbidden("Only an admin key for all brands deletes brands.")
     await services.termbases.drop(brand)
     await services.brands.delete(brand)
+    await services.audit.record(viewer.key, "brand", "delete", brand, [brand], {"via": "web"})
     await sessions(services).flash(viewer.session, f"Deleted {brand} and its glossary.")
     return redirect("/ui/brands")
 
 
 @router.get("/ui/keys", include_in_schema=False)
 async def keys(request: Request, services: ServicesDep, viewer: AdminViewer) -> Response:
-    listed = sorted(await services.keys.list(), key=lambda k: -k.created_at)
+    listed = sorted((k for k in await services.keys.list() if viewer.key.covers(k)), key=lambda k: -k.created_at)
     return await render(request, "keys.html", {"section": "keys", "keys": listed, "roles": [r.value for r in Role]})
 
 
@@ -123,15 +133,21 @@ async def create_key(
         wanted = tuple(normalize_pair(p) for p in pairs.replace(",", " ").split())
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
+    # A key made here serves the brands of the admin who makes it (the API can narrow that further).
     key, token = await services.keys.create(
-        chosen, label.strip()[:200], created_by=f"key:{viewer.key.id}", pairs=wanted
+        chosen, label.strip()[:200], created_by=f"key:{viewer.key.id}", pairs=wanted, brands=viewer.key.brands
+    )
+    await services.audit.record(
+        viewer.key, "key", "create", key.id, key.brands or (), {"role": key.role.value, "via": "web"}
     )
     return await render(request, "key_created.html", {"section": "keys", "key": key, "token": token})
 
 
 @router.post("/ui/keys/{key_id}/revoke", include_in_schema=False)
 async def revoke_key(key_id: str, services: ServicesDep, viewer: AdminViewer) -> Response:
-    if not await services.keys.revoke(key_id):
+    found = await services.keys.get(key_id, live=False)
+    if found is None or not viewer.key.covers(found) or not await services.keys.revoke(key_id):
         raise NotFound(f"no API key with id {key_id!r}")
+    await services.audit.record(viewer.key, "key", "revoke", key_id, found.brands or (), {"via": "web"})
     await sessions(services).flash(viewer.session, f"Revoked key {key_id}: its sessions end at their next request.")
     return redirect("/ui/keys")

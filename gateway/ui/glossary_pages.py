@@ -73,7 +73,7 @@ async def _page(
     import_errors: list[tuple[int, str]] | None = None,
     status: int = 200,
 ) -> Response:
-    await load_brand(services, brand)
+    await load_brand(services, brand, request.state.viewer.key)
     termbase = await services.termbases.get(brand)
     terms = _search(termbase.terms, q.strip(), kind)
     context = {
@@ -108,11 +108,14 @@ async def glossary(
 
 @router.post("/ui/brands/{brand}/glossary", include_in_schema=False)
 async def add_term(brand: str, services: ServicesDep, viewer: AdminViewer, form: TermForm) -> Response:
-    await load_brand(services, brand)
+    await load_brand(services, brand, viewer.key)
     store = sessions(services)
     try:
         term = make_term(form)
         termbase, _ = await services.termbases.add(brand, term, _who(viewer))
+        await services.audit.record(
+            viewer.key, "glossary", "add", term.id, [brand], {"version": termbase.version, "via": "web"}
+        )
         await store.flash(viewer.session, f"Added “{term.source}” (version {termbase.version}).")
     except GlossaryError as exc:
         await store.flash(viewer.session, f"Not added: {exc}", "error")
@@ -123,7 +126,7 @@ async def add_term(brand: str, services: ServicesDep, viewer: AdminViewer, form:
 async def export(brand: str, services: ServicesDep, viewer: AdminViewer, format: Literal["csv", "tsv", "tbx"] = "csv"):
     from glossary.io import write_table, write_tbx
 
-    await load_brand(services, brand)
+    await load_brand(services, brand, viewer.key)
     termbase = await services.termbases.get(brand)
     body = (
         write_tbx(termbase.terms, brand)
@@ -150,7 +153,7 @@ async def import_file(
 ) -> Response:
     from glossary.io import decode_table, parse_table, parse_tbx
 
-    await load_brand(services, brand)
+    await load_brand(services, brand, viewer.key)
     name = (file.filename or "").lower()
     raw = await file.read()
     try:
@@ -175,6 +178,9 @@ async def import_file(
     except InvalidInput as exc:
         return await _page(request, services, brand, import_errors=[(0, exc.message)], status=422)
     termbase, change = await services.termbases.import_terms(brand, terms, mode, _who(viewer))
+    await services.audit.record(
+        viewer.key, "glossary", "import", brand, [brand], {"version": termbase.version, "via": "web"}
+    )
     if not (change.added or change.changed or change.removed):
         message = (
             f"Nothing changed: the glossary already holds the file's {len(terms)} entries"
@@ -193,7 +199,7 @@ async def import_file(
 async def edit_page(request: Request, brand: str, term_id: str, services: ServicesDep, viewer: AdminViewer) -> Response:
     from glossary.store import TermNotFound
 
-    await load_brand(services, brand)
+    await load_brand(services, brand, viewer.key)
     term = (await services.termbases.get(brand)).by_id(term_id)
     if term is None:
         raise TermNotFound(term_id)
@@ -202,11 +208,14 @@ async def edit_page(request: Request, brand: str, term_id: str, services: Servic
 
 @router.post("/ui/brands/{brand}/glossary/{term_id}", include_in_schema=False)
 async def update_term(brand: str, term_id: str, services: ServicesDep, viewer: AdminViewer, form: TermForm) -> Response:
-    await load_brand(services, brand)
+    await load_brand(services, brand, viewer.key)
     store = sessions(services)
     try:
         term = make_term(form, id=term_id)
         termbase, _ = await services.termbases.update(brand, term, _who(viewer))
+        await services.audit.record(
+            viewer.key, "glossary", "update", term.id, [brand], {"version": termbase.version, "via": "web"}
+        )
     except GlossaryError as exc:
         await store.flash(viewer.session, f"Not saved: {exc}", "error")
         return redirect(f"/ui/brands/{brand}/glossary/{term_id}")
@@ -216,8 +225,11 @@ async def update_term(brand: str, term_id: str, services: ServicesDep, viewer: A
 
 @router.post("/ui/brands/{brand}/glossary/{term_id}/delete", include_in_schema=False)
 async def delete_term(brand: str, term_id: str, services: ServicesDep, viewer: AdminViewer) -> Response:
-    await load_brand(services, brand)
+    await load_brand(services, brand, viewer.key)
     termbase, change = await services.termbases.delete(brand, term_id, _who(viewer))
+    await services.audit.record(
+        viewer.key, "glossary", "delete", term_id, [brand], {"version": termbase.version, "via": "web"}
+    )
     gone = change.removed[0]["source"] if change.removed else term_id
     await sessions(services).flash(viewer.session, f"Deleted “{gone}” (version {termbase.version}).")
     return redirect(f"/ui/brands/{brand}/glossary")

@@ -11,8 +11,8 @@ from urllib.parse import parse_qsl, urlencode
 import anyio
 from fastapi import APIRouter, Depends, Form, Request, Response
 
-from gateway.deps import ServicesDep
-from gateway.errors import Conflict, Forbidden, InvalidInput
+from gateway.deps import ServicesDep, authorize_item
+from gateway.errors import Conflict, InvalidInput
 from gateway.keys import Role, normalize_pair
 from gateway.review import OPEN, STATUSES, Page, ReviewItem
 from gateway.services import Services
@@ -92,6 +92,7 @@ async def _page(services: Services, viewer: Viewer, f: QueueFilter) -> Page:
         brand=f.brand or None,
         pair=f.pair or None,
         allowed_pairs=() if viewer.is_admin else viewer.key.pairs,
+        allowed_brands=viewer.key.brands,
         deadline_before=time.time() + DUE[f.due] if f.due else None,
         offset=f.offset,
         limit=PAGE_SIZE,
@@ -115,7 +116,7 @@ async def queue(request: Request, services: ServicesDep, viewer: EditorViewer, f
     page = await _page(services, viewer, f)
     context = _rows_context(f, page, await _holders(services)) | {
         "section": "review",
-        "brands": await services.brands.names(),
+        "brands": [b for b in await services.brands.names() if viewer.key.sees(b)],
         "statuses": ("open", *STATUSES, "all"),
     }
     return await render(request, "queue.html", context)
@@ -145,10 +146,8 @@ def _rows_context(f: QueueFilter, page: Page, holders: dict[str, str]) -> dict:
 
 
 async def _allowed(services: Services, item_id: str, viewer: Viewer) -> ReviewItem:
-    item = await services.review.get(item_id)
-    if not viewer.key.may_review(item.pair):
-        raise Forbidden(f"your key reviews {', '.join(viewer.key.pairs)} only; item {item_id} is {item.pair}")
-    return item
+    # The API's authorizer: another brand's item is "not found", exactly like a missing one.
+    return await authorize_item(services, viewer.key, item_id)
 
 
 @router.get("/ui/review/{item_id}", include_in_schema=False)
@@ -189,6 +188,10 @@ async def item_page(
     return await render(request, "item.html", context)
 
 
+async def _audit(services: Services, viewer: Viewer, action: str, item: ReviewItem) -> None:
+    await services.audit.record(viewer.key, "review", action, item.id, [item.brand], {"via": "web"})
+
+
 async def _claimed(services: Services, item: ReviewItem, viewer: Viewer) -> None:
     """Deciding needs the claim: take it now unless it is already ours (admins need none)."""
     if viewer.is_admin or (item.status == "claimed" and item.claimed_by == viewer.who):
@@ -205,10 +208,12 @@ async def _act(services: Services, viewer: Viewer, item_id: str, action: str, te
     try:
         if action == "claim":
             await services.review.claim(item_id, viewer.who, LEASE_S)
+            await _audit(services, viewer, "claim", item)
             await store.flash(viewer.session, f"You hold this item for {LEASE_S // 60} minutes.")
             return redirect(back)
         if action == "release":
             await services.review.release(item_id, viewer.who, admin)
+            await _audit(services, viewer, "release", item)
             await store.flash(viewer.session, "Released: another editor may take it.")
             return redirect(queue_url)
         if not text.strip():
@@ -217,11 +222,13 @@ async def _act(services: Services, viewer: Viewer, item_id: str, action: str, te
         await _claimed(services, item, viewer)
         if action == "approve":
             done = await services.approve_review(item_id, viewer.who, admin, text)
+            await _audit(services, viewer, "approve", item)
             await store.flash(
                 viewer.session, f"Approved: the text is on its way to conversation {done.conversation_id}."
             )
         else:
             await services.review.reject(item_id, viewer.who, admin, text.strip())
+            await _audit(services, viewer, "reject", item)
             await store.flash(viewer.session, "Rejected: nothing was sent.")
         return redirect(queue_url)
     except (Conflict, InvalidInput) as exc:

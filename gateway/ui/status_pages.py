@@ -8,12 +8,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request, Response
 from pydantic import ValidationError
 
-from gateway.deps import ServicesDep
+from gateway.deps import ServicesDep, authorize_integration
 from gateway.errors import Conflict, InvalidInput, problems
 from gateway.integrations.base import KINDS
 from gateway.integrations.config import Integration, IntegrationFields
 from gateway.stats import PERIODS
-from gateway.ui.web import AdminViewer, EditorViewer, UIRoute, redirect, render, sessions
+from gateway.ui.web import AdminViewer, EditorViewer, PageError, UIRoute, Viewer, redirect, render, sessions
 
 router = APIRouter(route_class=UIRoute)
 LETTERS_PAGE = 50
@@ -29,6 +29,9 @@ def _mean(values: list[float | None]) -> float | None:
 async def dashboard(request: Request, services: ServicesDep, viewer: EditorViewer, period: str = "24h") -> Response:
     if period not in PERIODS:
         raise InvalidInput(f"period must be one of {', '.join(PERIODS)}")
+    if not viewer.key.all_brands:
+        # The counters are kept for the whole gateway, not per brand: they would show other tenants' traffic.
+        raise PageError(403, "The dashboard counts every brand's traffic, so it needs a key for all brands.")
     board = await services.stats.dashboard(period)  # type: ignore[arg-type]
     volume = sum(t["volume"] for t in board.totals.values())
     flagged = sum(t["flagged"] for t in board.totals.values())
@@ -53,10 +56,16 @@ async def integrations(
     request: Request, services: ServicesDep, viewer: AdminViewer, integration: str = "", after: str = ""
 ) -> Response:
     store = services.integrations
-    rows = [{**found.public(), "health": await store.health(found.name)} for found in await store.all()]
-    letters, dead_total = await services.jobs.dead_letters(
-        integration=integration or None, after=after or None, limit=LETTERS_PAGE
-    )
+    rows = [
+        {**found.public(), "health": await store.health(found.name)}
+        for found in await store.all()
+        if viewer.key.sees(found.brand)
+    ]
+    letters, dead_total = [], 0
+    if viewer.key.all_brands:  # a dead letter may hold any brand's conversation
+        letters, dead_total = await services.jobs.dead_letters(
+            integration=integration or None, after=after or None, limit=LETTERS_PAGE
+        )
     context = {
         "section": "integrations",
         "rows": rows,
@@ -66,7 +75,7 @@ async def integrations(
         "after": after,
         "more": len(letters) == LETTERS_PAGE,
         "kinds": KINDS,
-        "brands": await services.brands.names(),
+        "brands": [b for b in await services.brands.names() if viewer.key.sees(b)],
     }
     return await render(request, "integrations.html", context)
 
@@ -91,9 +100,10 @@ async def create_integration(
     flash = sessions(services).flash
     try:
         integration = Integration.model_validate({k: v.strip() for k, v in given.items() if v.strip()})
-        if await services.brands.get(integration.brand) is None:
+        if await services.brands.get(integration.brand) is None or not viewer.key.sees(integration.brand):
             raise InvalidInput(f"brand: no brand named {integration.brand!r}; create it on the Brands page first")
         await store.create(integration)
+        await services.audit.record(viewer.key, "integration", "create", integration.name, [integration.brand])
     except ValidationError as exc:
         await flash(viewer.session, f"Not created: {problems(exc.errors(), 'form')}", "error")
         return redirect("/ui/integrations")
@@ -108,11 +118,13 @@ async def create_integration(
 @router.post("/ui/integrations/{name}/delete", include_in_schema=False)
 async def delete_integration(name: str, services: ServicesDep, viewer: AdminViewer) -> Response:
     store = services.integrations
+    found = await authorize_integration(services, viewer.key, name)
     try:
         await store.delete(name)
     except Conflict as exc:  # declared in the TONEGATE_INTEGRATIONS file
         await sessions(services).flash(viewer.session, f"Not deleted: {exc.message}", "error")
         return redirect("/ui/integrations")
+    await services.audit.record(viewer.key, "integration", "delete", name, [found.brand], {"via": "web"})
     await sessions(services).flash(viewer.session, f"Deleted {name}: its webhooks are refused from now on.")
     return redirect("/ui/integrations")
 
@@ -123,6 +135,7 @@ async def update_integration(
 ) -> Response:
     """The two fixes an admin makes from here: switch it off or on, and replace a refused API token."""
     store = services.integrations
+    found = await authorize_integration(services, viewer.key, name)
     fields: dict[str, object] = {}
     if enabled in ("yes", "no"):
         fields["enabled"] = enabled == "yes"
@@ -140,6 +153,9 @@ async def update_integration(
     except Conflict as exc:  # declared in the TONEGATE_INTEGRATIONS file
         await flash(viewer.session, f"Not saved: {exc.message}", "error")
         return redirect("/ui/integrations")
+    await services.audit.record(
+        viewer.key, "integration", "update", name, [found.brand], {"fields": sorted(fields), "via": "web"}
+    )
     said = [("enabled" if fields["enabled"] else "disabled")] if "enabled" in fields else []
     said += ["new API token saved"] if "api_token" in fields else []
     await flash(viewer.session, f"{name}: {', '.join(said)}.")
@@ -148,6 +164,7 @@ async def update_integration(
 
 @router.post("/ui/integrations/deadletters/{entry_id}/redrive", include_in_schema=False)
 async def redrive(entry_id: str, services: ServicesDep, viewer: AdminViewer, integration: Text = "") -> Response:
+    _all_brands(viewer)
     job_id = await services.jobs.redrive(entry_id)
     await sessions(services).flash(viewer.session, f"Sent dead letter {entry_id} back to work as job {job_id}.")
     return redirect(_letters_url(integration))
@@ -155,9 +172,15 @@ async def redrive(entry_id: str, services: ServicesDep, viewer: AdminViewer, int
 
 @router.post("/ui/integrations/deadletters/redrive", include_in_schema=False)
 async def redrive_all(services: ServicesDep, viewer: AdminViewer, integration: Text = "") -> Response:
+    _all_brands(viewer)
     moved = await services.jobs.redrive_all(integration or None)
     await sessions(services).flash(viewer.session, f"Sent {len(moved)} dead letters back to work.")
     return redirect(_letters_url(integration))
+
+
+def _all_brands(viewer: Viewer) -> None:
+    if not viewer.key.all_brands:
+        raise PageError(403, "Dead letters may hold any brand's conversations: they need a key for all brands.")
 
 
 def _letters_url(integration: str) -> str:

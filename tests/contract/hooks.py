@@ -6,7 +6,7 @@
   published schema allows must not be refused, except with the 422 types that name the rules a
   JSON schema cannot state (gateway/contract.py lists them): two fields that must differ, a language
   pair no loaded engine serves, the rows of an uploaded file, a correction's pattern that does not
-  compile.
+  compile, a key's expiry in the past.
 """
 
 from __future__ import annotations
@@ -16,7 +16,14 @@ import os
 import schemathesis
 
 SINK = os.environ.get("TONEGATE_CONTRACT_SINK", "http://127.0.0.1:9/")
-RULES_NO_SCHEMA_STATES = {"same_language", "same_text", "unsupported_pair", "import_failed", "invalid_correction"}
+RULES_NO_SCHEMA_STATES = {
+    "same_language",
+    "same_text",
+    "unsupported_pair",
+    "import_failed",
+    "invalid_correction",
+    "invalid_expiry",
+}
 # 401/403: the key is the test's, not generated; 404/409: state (what exists, who claimed it);
 # 413: the request body's byte limit; 429: load.
 ACCEPTED_REFUSALS = {401, 403, 404, 409, 413, 429}
