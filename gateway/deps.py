@@ -75,6 +75,19 @@ async def global_admin(key: AdminKey) -> ApiKey:
 GlobalAdminKey = Annotated[ApiKey, Depends(global_admin)]
 
 
+async def key_brands(services: Services, caller: ApiKey, asked: list[str] | str | None) -> tuple[str, ...] | None:
+    """The brands a new key gets: never more than the creating key's own."""
+    if asked is None:
+        return caller.brands
+    if asked == "all":
+        if not caller.all_brands:
+            raise Forbidden('only an admin key for all brands may create keys for "all" brands; name your brands')
+        return None
+    for name in asked:
+        await authorize_brand(services, caller, name)  # 404 for a brand missing or not the caller's
+    return tuple(asked)
+
+
 def brand_not_found(name: str) -> NotFound:
     # The same words whether the brand is missing or belongs to another tenant.
     return NotFound(f"no brand named {name!r}; create it with PUT /v1/brands/{name}")

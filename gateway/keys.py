@@ -153,6 +153,18 @@ class KeyStore:
         await self.redis.set(_REDIS_KEY + key_id, json.dumps(record))
         return self._load(json.dumps(record))
 
+    async def set_brands(self, key_id: str, brands: tuple[str, ...] | None) -> ApiKey | None:
+        """Narrow (or widen) a stored key's brands in place: the token stays the same."""
+        raw = await self.redis.get(_REDIS_KEY + key_id)
+        if raw is None:
+            return None
+        record = json.loads(raw)
+        record["brands"] = None if brands is None else list(dict.fromkeys(brands))
+        if record.get("brand") and brands is not None and record["brand"] not in brands:
+            raise ValueError(f"the key's default brand {record['brand']!r} must stay among its brands")
+        await self.redis.set(_REDIS_KEY + key_id, json.dumps(record))
+        return self._load(json.dumps(record))
+
     async def revoke(self, key_id: str) -> bool:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.delete(_REDIS_KEY + key_id)

@@ -158,6 +158,43 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="the key's id (from `
     err.print(f"revoked {key_id}")
 
 
+@keys_app.command("scope")
+def keys_scope(
+    key_id: Annotated[str, typer.Argument(help="the key's id (from `tonegate keys list`)")],
+    brands: Annotated[str, typer.Option(help="the brands it serves from now on, comma-separated, or 'all'")],
+) -> None:
+    """Narrow an existing key to some brands (keys made before brands were scoped serve all of them).
+
+    The key itself does not change, so nothing that uses it needs a new one."""
+    from gateway.audit import AuditLog
+    from gateway.brands import BrandStore
+    from gateway.keys import KeyStore
+
+    scope = parse_brands(brands)
+    settings = cli_settings()
+
+    async def run() -> ApiKey | None:
+        async with cli_redis(settings) as redis:
+            for name in scope or ():
+                if await BrandStore(redis).get(name) is None:
+                    raise typer.BadParameter(f"--brands: no brand named {name!r}")
+            try:
+                key = await KeyStore(redis).set_brands(key_id, scope)
+            except ValueError as exc:
+                raise typer.BadParameter(f"--brands: {exc}") from None
+            if key is not None:
+                detail = {"brands": "all" if scope is None else list(scope), "via": "cli"}
+                await AuditLog(redis).record(CLI, "key", "scope", key_id, scope or (), detail)
+            return key
+
+    with friendly_errors():
+        key = anyio.run(run)
+    if key is None:
+        err.print(f"[bold red]error:[/] no API key with id {key_id!r}")
+        raise typer.Exit(1)
+    err.print(f"{key_id} now serves {'all brands' if key.brands is None else ', '.join(key.brands)}")
+
+
 @keys_app.command("rotate")
 def keys_rotate(
     key_id: Annotated[str, typer.Argument(help="the key's id (from `tonegate keys list`)")],

@@ -6,25 +6,12 @@ import time
 
 from fastapi import APIRouter, Response
 
-from gateway.deps import AdminKey, JsonBody, ServicesDep, authorize_brand, load_brand
-from gateway.errors import Forbidden, InvalidExpiry, InvalidInput, NotFound
+from gateway.deps import AdminKey, JsonBody, ServicesDep, key_brands, load_brand
+from gateway.errors import InvalidExpiry, InvalidInput, NotFound
 from gateway.keys import ApiKey, Role
 from gateway.schemas import KeyCreate, KeyCreated, KeyOut
 
 router = APIRouter(tags=["keys"])
-
-
-async def key_brands(services, caller: ApiKey, asked: list[str] | str | None) -> tuple[str, ...] | None:
-    """The brands a new key gets: never more than the creating key's own."""
-    if asked is None:
-        return caller.brands
-    if asked == "all":
-        if not caller.all_brands:
-            raise Forbidden('only an admin key for all brands may create keys for "all" brands; name your brands')
-        return None
-    for name in asked:
-        await authorize_brand(services, caller, name)  # 404 for a brand missing or not the caller's
-    return tuple(asked)
 
 
 def expiry(expires_at: float | None, ttl_s: int | None) -> float | None:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request, Response
 from pydantic import ValidationError
 
 from gateway.brands import BRAND_NAME, Brand
-from gateway.deps import ServicesDep, load_brand
+from gateway.deps import ServicesDep, key_brands, load_brand
 from gateway.errors import Forbidden, InvalidInput, NotFound, problems
 from gateway.keys import Role, normalize_pair
 from gateway.ui.web import AdminViewer, UIRoute, redirect, render, sessions
@@ -127,15 +127,19 @@ async def create_key(
     role: Text = "editor",
     label: Text = "",
     pairs: Text = "",
+    brands: Text = "",
 ) -> Response:
     try:
         chosen = Role(role)
         wanted = tuple(normalize_pair(p) for p in pairs.replace(",", " ").split())
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
-    # A key made here serves the brands of the admin who makes it (the API can narrow that further).
+    names = [b for b in brands.replace(",", " ").split() if b]
+    # Blank: the brands of the admin who makes it; the same rules as POST /v1/keys otherwise.
+    asked = None if not names else "all" if names == ["all"] else names
+    scope = await key_brands(services, viewer.key, asked)
     key, token = await services.keys.create(
-        chosen, label.strip()[:200], created_by=f"key:{viewer.key.id}", pairs=wanted, brands=viewer.key.brands
+        chosen, label.strip()[:200], created_by=f"key:{viewer.key.id}", pairs=wanted, brands=scope
     )
     await services.audit.record(
         viewer.key, "key", "create", key.id, key.brands or (), {"role": key.role.value, "via": "web"}

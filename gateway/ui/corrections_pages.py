@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request, Response
 from gateway.deps import ServicesDep
 from gateway.errors import InvalidInput, Unavailable
 from gateway.keys import normalize_pair
-from gateway.ui.web import AdminViewer, UIRoute, redirect, render, sessions
+from gateway.ui.web import AdminViewer, GlobalAdminViewer, UIRoute, redirect, render, sessions
 from glossary.corrections import InvalidCorrection, shipped_pairs
 from glossary.corrections.store import CorrectionNotFound, CorrectionStore
 
@@ -75,7 +75,7 @@ async def corrections_page(
 
 @router.post("/ui/corrections/{engine}/{pair}/{correction_id}/switch", include_in_schema=False)
 async def switch(
-    engine: str, pair: str, correction_id: str, services: ServicesDep, viewer: AdminViewer, enabled: Text = ""
+    engine: str, pair: str, correction_id: str, services: ServicesDep, viewer: GlobalAdminViewer, enabled: Text = ""
 ) -> Response:
     engine, source, target = _pair(engine, pair)
     on = enabled == "true"
@@ -94,7 +94,7 @@ async def add(
     engine: str,
     pair: str,
     services: ServicesDep,
-    viewer: AdminViewer,
+    viewer: GlobalAdminViewer,
     correction_id: Annotated[str, Form(alias="id", max_length=64)] = "",
     kind: Text = "",
     match: Text = "",
@@ -113,7 +113,9 @@ async def add(
 
 
 @router.post("/ui/corrections/{engine}/{pair}/{correction_id}/delete", include_in_schema=False)
-async def remove(engine: str, pair: str, correction_id: str, services: ServicesDep, viewer: AdminViewer) -> Response:
+async def remove(
+    engine: str, pair: str, correction_id: str, services: ServicesDep, viewer: GlobalAdminViewer
+) -> Response:
     engine, source, target = _pair(engine, pair)
     try:
         version = await _store(services).delete(engine, source, target, correction_id, viewer.who)

@@ -166,6 +166,15 @@ EditorViewer = Annotated[Viewer, Depends(role(Role.editor))]
 AdminViewer = Annotated[Viewer, Depends(role(Role.admin))]
 
 
+async def _global_admin(viewer: AdminViewer) -> Viewer:
+    if not viewer.key.all_brands:
+        raise PageError(403, "This changes every brand, so it needs an admin key for all brands.")
+    return viewer
+
+
+GlobalAdminViewer = Annotated[Viewer, Depends(_global_admin)]
+
+
 class UIRoute(APIRoute):
     """Errors become HTML pages; a missing session becomes the sign-in page."""
 

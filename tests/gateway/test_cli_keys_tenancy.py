@@ -38,6 +38,12 @@ def test_keys_scoped_expiring_and_rotated(tmp_path):
     everyone = tonegate("keys", "create", env=env)
     assert everyone.returncode == 0
     assert f"{_key_id(everyone.stdout)}\thelpdesk\t\tbrands=all" in tonegate("keys", "list", env=env).stdout
+    # An all-brands key (as every key made before brands were scoped) is narrowed in place.
+    wide = _key_id(everyone.stdout)
+    assert tonegate("keys", "scope", wide, "--brands", "nope", env=env).returncode != 0
+    narrowed = tonegate("keys", "scope", wide, "--brands", "acme", env=env)
+    assert narrowed.returncode == 0 and "now serves acme" in narrowed.stderr, narrowed.stderr
+    assert f"{wide}\thelpdesk\t\tbrands=acme" in tonegate("keys", "list", env=env).stdout
 
     # With a grace period the old key is still listed, now with an expiry; the new one has its scope.
     rotated = tonegate("keys", "rotate", old, "--grace", "1h", env=env)

@@ -274,3 +274,57 @@ def test_expired_keys_get_401(gateway, gateway_redis, admin) -> None:
         anyio.run(expire_now)
         r = c.get("/v1/languages")
         assert r.status_code == 401 and "expired" in r.json()["error"]["message"]
+
+
+def _web(gateway, token: str) -> tuple[httpx.Client, str]:
+    """A signed-in web session (cookies) and its CSRF token."""
+    web = httpx.Client(base_url=gateway.url, timeout=60)
+    form = web.get("/ui/").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+    r = web.post("/ui/signin", data={"key": token, "csrf": csrf, "next": "/ui/review"})
+    assert r.status_code == 303, r.text
+    page = web.get("/ui/review").text
+    return web, re.search(r'name="csrf" value="([^"]+)"', page).group(1) if 'name="csrf"' in page else ""
+
+
+def test_web_app_pages_of_a_editor_and_brand_admin(gateway, admin, client, tenants) -> None:
+    a, b = tenants["a"], tenants["b"]
+    text = "The zorblax voucher expired."
+    item_a, item_b = queue(client, a, text=text)["review_id"], queue(client, b, text=text)["review_id"]
+    web, csrf = _web(gateway, tenants["keys"]["editor"]["key"])
+    try:
+        page = web.get("/ui/review", params={"status": "all"}).text
+        assert item_a in page and item_b not in page
+        assert f'<option value="{b}"' not in page and f">{b}<" not in page
+        got, want = web.get(f"/ui/review/{item_b}"), web.get(f"/ui/review/{MISSING_ITEM}")
+        assert got.status_code == want.status_code == 404
+        assert _swap(got.text, item_b, MISSING_ITEM) == want.text
+        assert web.get(f"/ui/review/{item_a}").status_code == 200
+        assert web.post(f"/ui/review/{item_b}/claim", data={"csrf": csrf}).status_code == 404
+        assert admin.get(f"/v1/review/{item_b}").json()["status"] == "pending"
+        # The dashboard's counters span every brand: not for a key of some brands.
+        assert web.get("/ui/dashboard").status_code == 403
+    finally:
+        web.close()
+    web, csrf = _web(gateway, tenants["keys"]["admin"]["key"])
+    try:
+        got, want = web.get(f"/ui/brands/{b}/glossary"), web.get(f"/ui/brands/{MISSING_BRAND}/glossary")
+        assert got.status_code == want.status_code == 404
+        assert _swap(got.text, b, MISSING_BRAND) == want.text
+        assert web.get(f"/ui/brands/{a}/glossary").status_code == 200
+        assert web.get(f"/ui/brands/{b}").status_code == 404
+        brands_page = web.get("/ui/brands").text
+        assert f"/ui/brands/{a}" in brands_page and f"/ui/brands/{b}" not in brands_page
+        assert tenants["desk_b"] not in web.get("/ui/integrations").text
+        keys_page = web.get("/ui/keys").text
+        assert tenants["keys"]["editor"]["id"] in keys_page
+        assert all(k["id"] not in keys_page for k in admin.get("/v1/keys").json() if k["brands"] is None)
+        r = web.post("/ui/keys", data={"csrf": csrf, "role": "helpdesk", "brands": "all"})
+        assert r.status_code == 403
+        r = web.post("/ui/keys", data={"csrf": csrf, "role": "helpdesk", "brands": b})
+        assert r.status_code == 404
+        r = web.post(f"/ui/brands/{b}/glossary", data={"csrf": csrf, "kind": "dnt", "source": "Sneaky"})
+        assert r.status_code == 404
+    finally:
+        web.close()
+    assert "Sneaky" not in admin.get(f"/v1/brands/{b}/glossary").text
