@@ -33,6 +33,14 @@ async def _require_brand(brands, brand: str) -> None:
         raise SettingsError(f"no brand named {brand!r}; create it with PUT /v1/brands/{brand}")
 
 
+async def _audit(brands, action: str, target: str, brand: str, detail: dict) -> None:
+    """The audit log names changes made on the server's command line as the CLI's."""
+    from gateway.audit import AuditLog
+    from gateway.cli.keys import CLI
+
+    await AuditLog(brands.redis).record(CLI, "glossary", action, target, [brand], detail | {"via": "cli"})
+
+
 def _glossary_errors(fn):
     from glossary.errors import GlossaryError, ImportFailed
 
@@ -87,7 +95,9 @@ def glossary_import(
 
     async def apply(store, brands):
         await _require_brand(brands, brand)
-        return await store.import_terms(brand, terms, mode, who="cli")
+        done = await store.import_terms(brand, terms, mode, who="cli")
+        await _audit(brands, "import", brand, brand, {"version": done[0].version, "mode": mode, "rows": len(terms)})
+        return done
 
     termbase, change = _glossary_errors(lambda: _glossary_run(apply))
     err.print(
@@ -172,7 +182,9 @@ def glossary_add(
 
     async def add(store, brands):
         await _require_brand(brands, brand)
-        return await store.add(brand, term, who="cli")
+        done = await store.add(brand, term, who="cli")
+        await _audit(brands, "add", term.id, brand, {"version": done[0].version})
+        return done
 
     termbase, _ = _glossary_errors(lambda: _glossary_run(add))
     typer.echo(term.id)
@@ -188,7 +200,9 @@ def glossary_delete(
 
     async def delete(store, brands):
         await _require_brand(brands, brand)
-        return await store.delete(brand, term_id, who="cli")
+        done = await store.delete(brand, term_id, who="cli")
+        await _audit(brands, "delete", term_id, brand, {"version": done[0].version})
+        return done
 
     termbase, _ = _glossary_errors(lambda: _glossary_run(delete))
     err.print(f"deleted {term_id} from {brand} (version {termbase.version})")

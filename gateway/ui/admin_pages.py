@@ -1,4 +1,4 @@
-"""Admins: brands (settings and tone profile) and API keys."""
+"""Admins: brands (settings and tone profile), API keys, and the audit log."""
 
 from __future__ import annotations
 
@@ -155,3 +155,27 @@ async def revoke_key(key_id: str, services: ServicesDep, viewer: AdminViewer) ->
     await services.audit.record(viewer.key, "key", "revoke", key_id, found.brands or (), {"via": "web"})
     await sessions(services).flash(viewer.session, f"Revoked key {key_id}: its sessions end at their next request.")
     return redirect("/ui/keys")
+
+
+@router.get("/ui/audit", include_in_schema=False)
+async def audit(
+    request: Request, services: ServicesDep, viewer: AdminViewer, brand: str = "", kind: str = ""
+) -> Response:
+    """The audit log of the admin's brands (every brand for an all-brands admin), as GET /v1/audit."""
+    from gateway.audit import KINDS
+
+    if kind and kind not in KINDS:
+        raise InvalidInput(f"kind must be one of {', '.join(KINDS)}")
+    if brand:
+        await load_brand(services, brand, viewer.key)  # another tenant's brand: not found
+    scope = (brand,) if brand else viewer.key.brands
+    entries = await services.audit.read(brands=scope, kind=kind or None, limit=200)
+    context = {
+        "section": "audit",
+        "entries": entries,
+        "brands": [b for b in await services.brands.names() if viewer.key.sees(b)],
+        "brand": brand,
+        "kind": kind,
+        "kinds": KINDS,
+    }
+    return await render(request, "audit.html", context)

@@ -58,6 +58,9 @@ def test_keys_scoped_expiring_and_rotated(tmp_path):
     assert again.returncode == 0, again.stderr
     assert not any(x.startswith(new) for x in tonegate("keys", "list", env=env).stdout.splitlines())
     assert tonegate("keys", "rotate", "nokey", env=env).returncode != 0
+    added = tonegate("glossary", "add", "acme", "--kind", "dnt", "--source", "HOLIDAY25", env=env)
+    assert added.returncode == 0, added.stderr
+    term_id = added.stdout.strip()
 
     server = EmbeddedRedis(tmp_path, fsync="everysec")
     server.start()
@@ -73,3 +76,4 @@ def test_keys_scoped_expiring_and_rotated(tmp_path):
     assert ("key", "rotate", old, "tonegate CLI") in actions and ("key", "rotate", new, "tonegate CLI") in actions
     assert {e["target"] for e in acme} >= {old, new}
     assert all(e["brands"] == "acme" for e in acme)
+    assert ("glossary", "add", term_id, "tonegate CLI") in actions

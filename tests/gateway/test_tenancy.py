@@ -304,6 +304,7 @@ def test_web_app_pages_of_a_editor_and_brand_admin(gateway, admin, client, tenan
         assert admin.get(f"/v1/review/{item_b}").json()["status"] == "pending"
         # The dashboard's counters span every brand: not for a key of some brands.
         assert web.get("/ui/dashboard").status_code == 403
+        assert web.get("/ui/audit").status_code == 403  # editors: not the audit log
     finally:
         web.close()
     web, csrf = _web(gateway, tenants["keys"]["admin"]["key"])
@@ -325,6 +326,11 @@ def test_web_app_pages_of_a_editor_and_brand_admin(gateway, admin, client, tenan
         assert r.status_code == 404
         r = web.post(f"/ui/brands/{b}/glossary", data={"csrf": csrf, "kind": "dnt", "source": "Sneaky"})
         assert r.status_code == 404
+        # The audit page: A's changes (this admin's glossary entry among them), nothing of B's.
+        shown = web.get("/ui/audit", params={"kind": "glossary"})
+        assert shown.status_code == 200 and "admin of A" in shown.text
+        assert f"<td>{b}</td>" not in shown.text and f"<td>{a}</td>" in shown.text
+        assert web.get("/ui/audit", params={"brand": b}).status_code == 404
     finally:
         web.close()
     assert "Sneaky" not in admin.get(f"/v1/brands/{b}/glossary").text
