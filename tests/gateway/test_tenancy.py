@@ -21,6 +21,7 @@ import pytest
 from fastapi.routing import APIRoute
 
 from tests.gateway.test_review import new_brand, outbox_for, queue
+from tests.gateway.ui_support import _browser, _page, sign_in  # noqa: F401 (pytest fixtures)
 
 MISSING_BRAND = "zz-missing"
 MISSING_ITEM = "rv_000000000000000000000000"
@@ -334,3 +335,20 @@ def test_web_app_pages_of_a_editor_and_brand_admin(gateway, admin, client, tenan
     finally:
         web.close()
     assert "Sneaky" not in admin.get(f"/v1/brands/{b}/glossary").text
+
+
+def test_in_a_real_browser_a_editor_meets_only_a(gateway, client, tenants, page) -> None:
+    """Debian's Chromium, signed in with A's editor key: B's item is not in the queue and its page is not found."""
+    a, b = tenants["a"], tenants["b"]
+    text = "Your zorblax refund is on its way."
+    item_a, item_b = queue(client, a, text=text)["review_id"], queue(client, b, text=text)["review_id"]
+    sign_in(page, gateway.url, tenants["keys"]["editor"]["key"])
+    page.goto(gateway.url + "/ui/review?status=all")
+    body = page.content()
+    assert item_a in body and item_b not in body
+    assert page.locator("select[name=brand] option", has_text=a).count() == 1
+    assert page.locator("select[name=brand] option", has_text=b).count() == 0
+    assert page.get_by_role("link", name="Dashboard").count() == 0  # the all-brands dashboard
+    response = page.goto(gateway.url + f"/ui/review/{item_b}")
+    assert response is not None and response.status == 404
+    assert f"no review item {item_b!r}" in page.content()
