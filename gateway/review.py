@@ -376,6 +376,11 @@ class ReviewStore:
             raise NotFound(f"no review item {item_id!r}")
         return found[0]
 
+    async def brand_of(self, item_id: str) -> str | None:
+        """The item's brand alone (None: no such item), to authorize before loading it."""
+        raw = await self.redis.hget(item_key(item_id), "brand")
+        return None if raw is None else _s(raw)
+
     async def history(self, item_id: str) -> list[dict]:
         return [json.loads(e) for e in await self.redis.lrange(history_key(item_id), 0, -1)]
 
