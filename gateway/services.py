@@ -78,7 +78,7 @@ class Services:
         await self.memory.add(
             item.brand, item.source_lang, item.target_lang, item.source, text, who=who, origin="review"
         )
-        await self.stats.record_approval(item.created_at, item.decided_at)
+        await self.stats.record_approval(item.created_at, item.decided_at, item.brand)
         return item
 
 

@@ -9,6 +9,9 @@ Fields of a bucket hash:
   flag:{pair}:{direction}   of which flagged for review (needs_review)
   lat_ms:{engine}, lat_n:{engine}   summed request latency (ms) and requests, per engine chain
   appr_s, appr_n            summed time from queueing to approval (s), and approvals
+
+An event of a brand is also added to that brand's own buckets (`tonegate:stats:b:{brand}:…`), so
+a key of some brands sees a dashboard of those brands only (brands are tenants).
 """
 
 from __future__ import annotations
@@ -57,8 +60,9 @@ class TranslationLike(Protocol):
     needs_review: bool
 
 
-def bucket_key(res: Resolution, at: float) -> str:
-    return f"{_PREFIX}{res.name}:{int(at // res.seconds) * res.seconds}"
+def bucket_key(res: Resolution, at: float, brand: str | None = None) -> str:
+    scope = "" if brand is None else f"b:{brand}:"
+    return f"{_PREFIX}{scope}{res.name}:{int(at // res.seconds) * res.seconds}"
 
 
 @dataclass(slots=True)
@@ -94,26 +98,31 @@ class Stats:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
 
-    async def _add(self, increments: dict[str, float], at: float | None = None) -> None:
-        """Add to every resolution's bucket in one round trip; a failure is logged, never raised:
-        the dashboard is not worth failing a translation for."""
+    async def _add(self, increments: dict[str, float], at: float | None = None, brand: str | None = None) -> None:
+        """Add to every resolution's bucket (the gateway's, and the brand's) in one round trip; a
+        failure is logged, never raised: the dashboard is not worth failing a translation for."""
         at = time.time() if at is None else at
         try:
             async with self.redis.pipeline(transaction=False) as pipe:
                 for res in RESOLUTIONS:
-                    key = bucket_key(res, at)
-                    for name, amount in increments.items():
-                        if isinstance(amount, int):
-                            pipe.hincrby(key, name, amount)
-                        else:
-                            pipe.hincrbyfloat(key, name, amount)
-                    pipe.expire(key, res.ttl_s)
+                    for key in {bucket_key(res, at), bucket_key(res, at, brand)}:
+                        for name, amount in increments.items():
+                            if isinstance(amount, int):
+                                pipe.hincrby(key, name, amount)
+                            else:
+                                pipe.hincrbyfloat(key, name, amount)
+                        pipe.expire(key, res.ttl_s)
                 await pipe.execute()
         except RedisError as exc:
             log.warning("dashboard counters not written: %s", exc)
 
     async def record_translations(
-        self, translations: Iterable[TranslationLike], direction: str | None, elapsed_s: float, at: float | None = None
+        self,
+        translations: Iterable[TranslationLike],
+        direction: str | None,
+        elapsed_s: float,
+        at: float | None = None,
+        brand: str | None = None,
     ) -> None:
         """One request's texts: volume and flags per pair and direction, its latency per engine chain."""
         increments: dict[str, float] = defaultdict(int)
@@ -130,21 +139,33 @@ class Stats:
             increments["lat_ms:" + engine] = round(elapsed_s * 1000, 3)
             increments["lat_n:" + engine] = 1
         if increments:
-            await self._add(increments, at)
+            await self._add(increments, at, brand)
 
-    async def record_approval(self, created_at: float, approved_at: float | None) -> None:
+    async def record_approval(self, created_at: float, approved_at: float | None, brand: str | None = None) -> None:
         approved_at = approved_at or time.time()
-        await self._add({"appr_s": round(max(0.0, approved_at - created_at), 3), "appr_n": 1}, approved_at)
+        await self._add({"appr_s": round(max(0.0, approved_at - created_at), 3), "appr_n": 1}, approved_at, brand)
 
-    async def dashboard(self, period: Period, now: float | None = None) -> Dashboard:
+    async def dashboard(
+        self, period: Period, now: float | None = None, brands: Sequence[str] | None = None
+    ) -> Dashboard:
+        """The gateway's (brands None) or those brands' counters, summed."""
         res, count = _PERIOD[period]
         now = time.time() if now is None else now
         last = int(now // res.seconds) * res.seconds
         times = [last - (count - 1 - i) * res.seconds for i in range(count)]
+        scopes: list[str | None] = [None] if brands is None else list(brands)
         async with self.redis.pipeline(transaction=False) as pipe:
             for t in times:
-                pipe.hgetall(f"{_PREFIX}{res.name}:{t}")
-            buckets = [{_s(k): float(v) for k, v in h.items()} for h in await pipe.execute()]
+                for brand in scopes:
+                    pipe.hgetall(bucket_key(res, t, brand))
+            raw = await pipe.execute()
+        buckets: list[dict[str, float]] = []
+        for i in range(len(times)):
+            merged: dict[str, float] = defaultdict(float)
+            for h in raw[i * len(scopes) : (i + 1) * len(scopes)]:
+                for k, v in h.items():
+                    merged[_s(k)] += float(v)
+            buckets.append(dict(merged))
         return _combine(period, res.seconds, times, buckets)
 
 

@@ -60,7 +60,9 @@ async def translate(body: TranslateRequest, services: ServicesDep, key: Helpdesk
     outs = [translation_out(t) for t in results]
     if brand is not None and body.direction is not None:
         await _queue_for_review(services, body, brand, texts, results, outs, key.id)
-    await services.stats.record_translations(outs, body.direction, time.perf_counter() - started)
+    await services.stats.record_translations(
+        outs, body.direction, time.perf_counter() - started, brand=brand.name if brand else None
+    )
     return TranslateResponse(translations=outs)
 
 
