@@ -88,7 +88,7 @@ async def _job_brand(services: Services, key: ApiKey, params: Params, source: st
     if glossary_id:
         if source is None:
             raise BadRequest("Use of a glossary requires the source_lang parameter to be specified.")
-        record = await glossary_store(services).get(glossary_id)
+        record = await glossary_store(services).get(glossary_id, key)
         if not record.has(source, target):
             raise BadRequest(f"No dictionary found for language pair {source}-{target} in glossary {glossary_id}.")
         name = record.brand  # DeepL applies the glossary given: it stands in for the brand's own

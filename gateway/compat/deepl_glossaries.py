@@ -119,20 +119,20 @@ async def create_v2(request: Request) -> JSONResponse:
     key = await deepl_key(services, request, params)
     name = _name(params.get("name"))
     source, target = _pair(services, params.get("source_lang"), params.get("target_lang"))
-    record = await glossary_store(services).create(name, [(source, target, _entries(params))], key.id)
+    record = await glossary_store(services).create(name, [(source, target, _entries(params))], key)
     return JSONResponse(_v2(record), status_code=201)
 
 
 @router.get("/v2/glossaries")
 async def list_v2(request: Request) -> JSONResponse:
     services = get_services(request)
-    await deepl_key(services, request)
-    records = await glossary_store(services).list()
+    key = await deepl_key(services, request)
+    records = await glossary_store(services).list(key)
     return JSONResponse({"glossaries": [_v2(r) for r in records if len(r.dictionaries) == 1]})
 
 
-async def _one_pair(services: Services, glossary_id: str) -> GlossaryRecord:
-    record = await glossary_store(services).get(glossary_id)
+async def _one_pair(services: Services, glossary_id: str, key: ApiKey) -> GlossaryRecord:
+    record = await glossary_store(services).get(glossary_id, key)
     if len(record.dictionaries) != 1:
         raise BadRequest("This glossary has several dictionaries (or none): use the /v3/glossaries endpoints.")
     return record
@@ -141,15 +141,15 @@ async def _one_pair(services: Services, glossary_id: str) -> GlossaryRecord:
 @router.get("/v2/glossaries/{glossary_id}")
 async def get_v2(glossary_id: str, request: Request) -> JSONResponse:
     services = get_services(request)
-    await deepl_key(services, request)
-    return JSONResponse(_v2(await _one_pair(services, glossary_id)))
+    key = await deepl_key(services, request)
+    return JSONResponse(_v2(await _one_pair(services, glossary_id, key)))
 
 
 @router.get("/v2/glossaries/{glossary_id}/entries")
 async def entries_v2(glossary_id: str, request: Request) -> Response:
     services = get_services(request)
-    await deepl_key(services, request)
-    record = await _one_pair(services, glossary_id)
+    key = await deepl_key(services, request)
+    record = await _one_pair(services, glossary_id, key)
     (d,) = record.dictionaries
     entries = await glossary_store(services).entries(record, d.source_lang, d.target_lang)
     return PlainTextResponse(to_tsv(entries), media_type="text/tab-separated-values")
@@ -164,7 +164,7 @@ async def _delete(glossary_id: str, request: Request) -> Response:
     services = get_services(request)
     key = await deepl_key(services, request)
     store = glossary_store(services)
-    record = await store.get(glossary_id)
+    record = await store.get(glossary_id, key)
     _may_change(key, record)
     await store.delete(record)
     return Response(status_code=204)
@@ -180,31 +180,31 @@ async def create_v3(request: Request) -> JSONResponse:
     key = await deepl_key(services, request, params)
     name = _name(params.get("name"))
     dictionaries = _dictionaries(services, params.get("dictionaries"))
-    record = await glossary_store(services).create(name, dictionaries, key.id)
+    record = await glossary_store(services).create(name, dictionaries, key)
     return JSONResponse(_v3(record), status_code=201)
 
 
 @router.get("/v3/glossaries")
 async def list_v3(request: Request) -> JSONResponse:
     services = get_services(request)
-    await deepl_key(services, request)
-    return JSONResponse({"glossaries": [_v3(r) for r in await glossary_store(services).list()]})
+    key = await deepl_key(services, request)
+    return JSONResponse({"glossaries": [_v3(r) for r in await glossary_store(services).list(key)]})
 
 
 @router.get("/v3/glossaries/{glossary_id}")
 async def get_v3(glossary_id: str, request: Request) -> JSONResponse:
     services = get_services(request)
-    await deepl_key(services, request)
-    return JSONResponse(_v3(await glossary_store(services).get(glossary_id)))
+    key = await deepl_key(services, request)
+    return JSONResponse(_v3(await glossary_store(services).get(glossary_id, key)))
 
 
 @router.get("/v3/glossaries/{glossary_id}/entries")
 async def entries_v3(glossary_id: str, request: Request) -> JSONResponse:
     services = get_services(request)
     params = await read_params(request)
-    await deepl_key(services, request, params)
+    key = await deepl_key(services, request, params)
     store = glossary_store(services)
-    record = await store.get(glossary_id)
+    record = await store.get(glossary_id, key)
     source, target = _lang(params.get("source_lang"), "source_lang"), _lang(params.get("target_lang"), "target_lang")
     if not record.has(source, target):
         raise BadRequest(f"No dictionary for {source}-{target} in this glossary.")
@@ -225,7 +225,7 @@ async def patch_v3(glossary_id: str, request: Request) -> JSONResponse:
     params = await read_params(request)
     key = await deepl_key(services, request, params)
     store = glossary_store(services)
-    record = await store.get(glossary_id)
+    record = await store.get(glossary_id, key)
     _may_change(key, record)
     name, raw = params.get("name"), params.get("dictionaries")
     if name is None and raw is None:
@@ -244,7 +244,7 @@ async def put_dictionary_v3(glossary_id: str, request: Request) -> JSONResponse:
     params = await read_params(request)
     key = await deepl_key(services, request, params)
     store = glossary_store(services)
-    record = await store.get(glossary_id)
+    record = await store.get(glossary_id, key)
     _may_change(key, record)
     source, target = _pair(services, params.get("source_lang"), params.get("target_lang"))
     record = await store.put_dictionary(record, source, target, _entries(params), merge=False, who=_who(key))
@@ -258,7 +258,7 @@ async def delete_dictionary_v3(glossary_id: str, request: Request) -> Response:
     params = await read_params(request)
     key = await deepl_key(services, request, params)
     store = glossary_store(services)
-    record = await store.get(glossary_id)
+    record = await store.get(glossary_id, key)
     _may_change(key, record)
     source, target = _lang(params.get("source_lang"), "source_lang"), _lang(params.get("target_lang"), "target_lang")
     await store.delete_dictionary(record, source, target, _who(key))

@@ -20,6 +20,7 @@ from redis.asyncio import Redis
 
 from gateway.brands import Brand, BrandStore
 from gateway.errors import BadRequest, NotFound
+from gateway.keys import ApiKey
 from glossary.store import TermbaseStore
 from glossary.terms import Term, find_duplicates, make_term
 
@@ -44,6 +45,12 @@ class GlossaryRecord:
     created_by: str  # the key id that created it
     pairs: tuple[tuple[str, str], ...] = ()
     dictionaries: tuple[Dictionary, ...] = field(default=())
+    # The creating key's brands (None: an all-brands key): who else may see and use it.
+    owner_brands: tuple[str, ...] | None = None
+
+    def visible_to(self, key: ApiKey) -> bool:
+        """A brand's key sees the glossaries its brands' keys made; an all-brands key sees all."""
+        return key.brands is None or (self.owner_brands is not None and any(map(key.sees, self.owner_brands)))
 
     @property
     def brand(self) -> str:
@@ -110,14 +117,16 @@ class DeepLGlossaries:
         self.termbases = termbases
 
     async def create(
-        self, name: str, dictionaries: Sequence[tuple[str, str, list[tuple[str, str]]]], created_by: str
+        self, name: str, dictionaries: Sequence[tuple[str, str, list[tuple[str, str]]]], owner: ApiKey
     ) -> GlossaryRecord:
+        created_by = owner.id
         record = GlossaryRecord(
             id=str(uuid.uuid4()),
             name=name,
             created_at=time.time(),
             created_by=created_by,
             pairs=tuple((s, t) for s, t, _ in dictionaries),
+            owner_brands=owner.brands,
         )
         terms = [term for s, t, entries in dictionaries for term in _terms(entries, s, t)]
         _no_duplicates(terms)  # before anything is written
@@ -127,17 +136,19 @@ class DeepLGlossaries:
         await self._save(record)
         return await self._counted(record)
 
-    async def get(self, glossary_id: str) -> GlossaryRecord:
+    async def get(self, glossary_id: str, viewer: ApiKey) -> GlossaryRecord:
+        """The glossary, if the key may see it: another brand's answers as a missing one."""
         raw = await self.redis.get(_KEY + glossary_id)
-        if raw is None:
+        record = self._load(raw) if raw is not None else None
+        if record is None or not record.visible_to(viewer):
             raise NotFound(f"Glossary not found: {glossary_id}")
-        return await self._counted(self._load(raw))
+        return await self._counted(record)
 
-    async def list(self) -> list[GlossaryRecord]:
+    async def list(self, viewer: ApiKey) -> list[GlossaryRecord]:
         ids = sorted(i.decode() if isinstance(i, bytes) else i for i in await self.redis.smembers(_INDEX))
         raws = await self.redis.mget([_KEY + i for i in ids]) if ids else []
         records = sorted((self._load(r) for r in raws if r), key=lambda r: r.created_at)
-        return [await self._counted(r) for r in records]
+        return [await self._counted(r) for r in records if r.visible_to(viewer)]
 
     async def entries(self, record: GlossaryRecord, source: str, target: str) -> list[tuple[str, str]]:
         termbase = await self.termbases.get(record.brand)
@@ -200,6 +211,7 @@ class DeepLGlossaries:
     async def _save(self, record: GlossaryRecord) -> None:
         data = _fields(record)
         data["pairs"] = [list(p) for p in record.pairs]
+        data["owner_brands"] = None if record.owner_brands is None else list(record.owner_brands)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.set(_KEY + record.id, json.dumps(data))
             pipe.sadd(_INDEX, record.id)
@@ -225,6 +237,7 @@ class DeepLGlossaries:
             created_at=d["created_at"],
             created_by=d["created_by"],
             pairs=tuple((s, t) for s, t in d["pairs"]),
+            owner_brands=None if d.get("owner_brands") is None else tuple(d["owner_brands"]),
         )
 
 

@@ -285,3 +285,28 @@ def test_options_the_gateway_does_not_act_on_are_accepted(dl):
         outline_detection=False,
     )
     assert "paciencia" in out.text
+
+
+def test_a_brands_glossaries_are_its_own(gateway, admin):
+    """A glossary made with brand A's key: A's keys and all-brands keys see and use it; brand B's
+    key gets DeepL's 404, as for a glossary that does not exist, and does not list it."""
+    for brand in ("gla", "glb"):
+        assert admin.put(f"/v1/brands/{brand}", json={"languages": ["en", "es"]}).status_code in (200, 201)
+    keys = {}
+    for brand in ("gla", "glb"):
+        r = admin.post("/v1/keys", json={"role": "helpdesk", "label": brand, "brands": [brand]})
+        assert r.status_code == 201, r.text
+        keys[brand] = deepl.DeepLClient(r.json()["key"], server_url=gateway.url, send_platform_info=False)
+    mine = keys["gla"].create_glossary("A's terms", "EN", "ES", {"parcel": "paquete"})
+    everyone = admin.post("/v1/keys", json={"role": "helpdesk", "label": "all"}).json()["key"]
+    all_brands = deepl.DeepLClient(everyone, server_url=gateway.url, send_platform_info=False)
+    assert all_brands.get_glossary(mine.glossary_id).name == "A's terms"
+    assert mine.glossary_id in [g.glossary_id for g in keys["gla"].list_glossaries()]
+    other = keys["glb"]
+    assert mine.glossary_id not in [g.glossary_id for g in other.list_glossaries()]
+    with pytest.raises(deepl.GlossaryNotFoundException):
+        other.get_glossary(mine.glossary_id)
+    with pytest.raises(deepl.DeepLException):
+        other.translate_text("Your parcel is here.", source_lang="EN", target_lang="ES", glossary=mine.glossary_id)
+    out = keys["gla"].translate_text("Your parcel is here.", source_lang="EN", target_lang="ES", glossary=mine)
+    assert "paquete" in out.text
