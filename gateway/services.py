@@ -28,6 +28,7 @@ from gateway.memory import TranslationMemory
 from gateway.metrics import Metrics
 from gateway.outbox import Outbox
 from gateway.pipeline import Pipeline
+from gateway.redis_topology import open_async_redis, ping_or_explain
 from gateway.review import ReviewItem, ReviewStore
 from gateway.settings import Settings
 from gateway.stats import Stats
@@ -125,16 +126,14 @@ async def open_services(settings: Settings, *, bootstrap: bool = True) -> AsyncI
     or a worker started first would create the admin key where nobody sees it)."""
     async with AsyncExitStack() as stack:
         url = settings.redis_url
-        if url is None:
+        if settings.embedded_redis:
             embedded = EmbeddedRedis(settings.data_dir, binary=settings.redis_server, fsync=settings.redis_fsync)
             url = await anyio.to_thread.run_sync(embedded.start)
             stack.callback(embedded.stop)
-        redis = Redis.from_url(url)
+        # Single Redis, Sentinel-followed master or Cluster: TONEGATE_REDIS_MODE decides.
+        redis: Redis = open_async_redis(settings, url)
         stack.push_async_callback(redis.aclose)
-        try:
-            await redis.ping()
-        except Exception as exc:  # the message names the setting to fix
-            raise SettingsError(f"TONEGATE_REDIS_URL: cannot reach Redis at {url}: {exc}") from None
+        await ping_or_explain(redis, settings, url if settings.redis_mode == "single" else None)
 
         # Engines and detector load side by side, both off the event loop.
         loaded: dict[str, object] = {}

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -35,6 +35,12 @@ class Settings(BaseSettings):
     # Redis: when unset, `tonegate serve` starts a private redis-server with append-only
     # persistence in data_dir (made absolute, so a later `cd` cannot point elsewhere).
     redis_url: str | None = None
+    # Topology (gateway/redis_topology.py): `single` Redis; `sentinel` = follow the master that the
+    # Sentinels (host:port list) name for `redis_sentinel_master`, across failovers; `cluster` = a
+    # Redis Cluster found from the seed node `redis_url`.
+    redis_mode: Literal["single", "sentinel", "cluster"] = "single"
+    redis_sentinels: str = ""
+    redis_sentinel_master: str | None = None
     data_dir: Path = Field(default_factory=default_data_dir)
     engines: Path | None = Field(default=None, description="engines TOML file; default: embedded Apertium")
     # An `openai` engine of the engines file that also judges translations, MQM style, for the
@@ -102,6 +108,50 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return v or None
 
+    @field_validator("redis_sentinels")
+    @classmethod
+    def _sentinel_list(cls, v: str) -> str:
+        from gateway.redis_topology import parse_sentinels
+
+        parse_sentinels(v)  # raises ValueError naming the bad entry
+        return v.strip()
+
+    @model_validator(mode="after")
+    def _topology_complete(self) -> Settings:
+        # Each error names the missing setting, so a half-configured topology fails at start.
+        from gateway.redis_topology import parse_sentinels
+
+        if self.redis_mode == "sentinel":
+            if not parse_sentinels(self.redis_sentinels):
+                raise ValueError(
+                    "TONEGATE_REDIS_MODE=sentinel needs TONEGATE_REDIS_SENTINELS (host:port,host:port,...)"
+                )
+            if not self.redis_sentinel_master:
+                raise ValueError(
+                    "TONEGATE_REDIS_MODE=sentinel needs TONEGATE_REDIS_SENTINEL_MASTER (the master's name "
+                    "in the Sentinels' configuration, e.g. mymaster)"
+                )
+            if self.redis_url is not None:
+                raise ValueError(
+                    "TONEGATE_REDIS_MODE=sentinel takes the master's address from the Sentinels; "
+                    "unset TONEGATE_REDIS_URL"
+                )
+        elif self.redis_mode == "cluster":
+            if self.redis_url is None:
+                raise ValueError("TONEGATE_REDIS_MODE=cluster needs TONEGATE_REDIS_URL naming one node (a seed)")
+            if self.redis_url.startswith("unix://"):
+                raise ValueError("TONEGATE_REDIS_MODE=cluster needs a redis:// or rediss:// seed, not a socket")
+        elif self.redis_sentinels or self.redis_sentinel_master:
+            raise ValueError(
+                "TONEGATE_REDIS_SENTINELS / TONEGATE_REDIS_SENTINEL_MASTER need TONEGATE_REDIS_MODE=sentinel"
+            )
+        return self
+
+    @property
+    def embedded_redis(self) -> bool:
+        """True when `tonegate serve` runs its own redis-server (single mode, no URL)."""
+        return self.redis_mode == "single" and self.redis_url is None
+
     @field_validator("admin_key")
     @classmethod
     def _strong_admin_key(cls, v: SecretStr | None) -> SecretStr | None:
@@ -156,7 +206,8 @@ def load_settings(**overrides: object) -> Settings:
             msg = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
                 msg = "unknown setting"
-            problems.append(f"{name}: {msg}")
+            # A check across settings (no loc) names its settings in the message itself.
+            problems.append(f"{name}: {msg}" if err["loc"] else msg)
         raise SettingsError("invalid settings: " + "; ".join(problems)) from None
     except ValueError as exc:  # e.g. a TOML file that does not parse
         raise SettingsError(f"invalid settings: {exc}") from None

@@ -40,7 +40,7 @@ def has_gateway_data(data_dir: Path) -> bool:
 
 def require_gateway_data(settings: Settings) -> None:
     """Commands that read the gateway's data stop here rather than start an empty Redis somewhere."""
-    if settings.redis_url is not None or has_gateway_data(settings.data_dir):
+    if not settings.embedded_redis or has_gateway_data(settings.data_dir):
         return
     hint = ""
     local = Path("data").absolute()
@@ -62,11 +62,12 @@ async def cli_redis(settings: Settings) -> AsyncIterator[object]:
     from redis.asyncio import Redis
 
     from gateway.embedded_redis import EmbeddedRedis
+    from gateway.redis_topology import open_async_redis, ping_or_explain
 
     require_gateway_data(settings)
     embedded = None
     url = settings.redis_url
-    if url is None:
+    if settings.embedded_redis:
         embedded = EmbeddedRedis(settings.data_dir, binary=settings.redis_server)
         url = embedded.url
         probe = Redis.from_url(url)
@@ -77,11 +78,8 @@ async def cli_redis(settings: Settings) -> AsyncIterator[object]:
             await anyio.to_thread.run_sync(embedded.start)
         finally:
             await probe.aclose()
-    client = Redis.from_url(url)
-    try:
-        await client.ping()
-    except Exception as exc:
-        raise SettingsError(f"TONEGATE_REDIS_URL: cannot reach Redis at {url}: {exc}") from None
+    client = open_async_redis(settings, url)
+    await ping_or_explain(client, settings, url if settings.redis_mode == "single" else None)
     try:
         yield client
     finally:

@@ -22,7 +22,7 @@ integrations_app = typer.Typer(help="Helpdesk integrations (manage them with the
 
 async def _shared_redis_settings(settings: Settings) -> Settings:
     """Workers must share the API's Redis: the configured one, or the embedded one `serve` runs."""
-    if settings.redis_url is not None:
+    if not settings.embedded_redis:  # a URL, Sentinels or a Cluster: the same for API and workers
         return settings
     from redis.asyncio import Redis
 

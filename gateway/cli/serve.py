@@ -24,7 +24,7 @@ def serve(
 
     settings = cli_settings(host=host, port=port)
     setup_logging(settings.log_level)
-    if settings.redis_url is None:
+    if settings.embedded_redis:
         err.print(f"data folder: {settings.data_dir} (--data-dir or TONEGATE_DATA_DIR to change it)")
 
     async def run() -> None:
