@@ -85,10 +85,12 @@ class PatternTable:
         `strict` counts only unambiguous mistakes (see _unambiguous): for text not made by the
         engine the table was learned on. "tiene" is usually wrong in Apertium's output ("Tiene un
         día bueno") and fine in a person's; "complacer" and "gracias para" are wrong in both."""
-        hits = [
-            h for h in self.hits(translation) if h.pattern.p_error > self.baseline and (not strict or _unambiguous(h))
-        ]
-        return sum(_logit(h.pattern.p_error) - self._floor for h in hits), hits
+        return self.weigh(self.hits(translation), strict)
+
+    def weigh(self, hits: Sequence[Hit], strict: bool = False) -> tuple[float, list[Hit]]:
+        """`evidence` over hits already found (both readings of one text share one look-up)."""
+        kept = [h for h in hits if h.pattern.p_error > self.baseline and (not strict or _unambiguous(h))]
+        return sum(_logit(h.pattern.p_error) - self._floor for h in kept), kept
 
     @classmethod
     def learn(cls, items: Iterable[tuple[str, Sequence[str]]], keep: frozenset[str] | None = None) -> PatternTable:

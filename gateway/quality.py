@@ -353,10 +353,11 @@ def measure(
         found["wrong_language"] = wrong_language(detected[0], detected[1], source_lang, target_lang)
     found["source_words"] = Finding(float(len(words_source.split())))  # context for the rules, in no model
     if (table := table_for(target_lang)) is not None:
-        evidence, hits = table.evidence(translation)
+        found_hits = table.hits(translation)
+        evidence, hits = table.weigh(found_hits)
         found["error_patterns"] = Finding(evidence, describe(hits) or None)
         # Text from another maker (a person, another engine) is held to the unambiguous patterns.
-        evidence, hits = table.evidence(translation, strict=True)
+        evidence, hits = table.weigh(found_hits, strict=True)
         found["error_patterns_strict"] = Finding(evidence, describe(hits) or None)
     if (rated := rated_table_for(target_lang)) is not None:
         evidence, hits = rated.evidence(source, translation)
