@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from gateway.compat.common import Params, glossary_store, read_params
 from gateway.compat.deepl import deepl_key
 from gateway.compat.errors import deepl_answer, surface_route
-from gateway.compat.glossaries import Dictionary, GlossaryRecord, parse_entries, to_tsv
+from gateway.compat.glossaries import DeepLGlossaries, Dictionary, GlossaryRecord, parse_entries, to_tsv
 from gateway.deps import get_services
 from gateway.errors import BadRequest, Forbidden, NotFound
 from gateway.keys import ApiKey, Role
@@ -218,15 +218,24 @@ async def entries_v3(glossary_id: str, request: Request) -> JSONResponse:
     )
 
 
-@router.patch("/v3/glossaries/{glossary_id}")
-async def patch_v3(glossary_id: str, request: Request) -> JSONResponse:
-    """A new name and/or entries merged into dictionaries (created where missing)."""
+async def _changeable(
+    glossary_id: str, request: Request
+) -> tuple[Services, Params, ApiKey, DeepLGlossaries, GlossaryRecord]:
+    """The request's services, parameters and key, the glossary store, and the glossary, once the
+    key may change it (its creator's or an editor's)."""
     services = get_services(request)
     params = await read_params(request)
     key = await deepl_key(services, request, params)
     store = glossary_store(services)
     record = await store.get(glossary_id, key)
     _may_change(key, record)
+    return services, params, key, store, record
+
+
+@router.patch("/v3/glossaries/{glossary_id}")
+async def patch_v3(glossary_id: str, request: Request) -> JSONResponse:
+    """A new name and/or entries merged into dictionaries (created where missing)."""
+    services, params, key, store, record = await _changeable(glossary_id, request)
     name, raw = params.get("name"), params.get("dictionaries")
     if name is None and raw is None:
         raise BadRequest("Send a new 'name', 'dictionaries', or both.")
@@ -240,12 +249,7 @@ async def patch_v3(glossary_id: str, request: Request) -> JSONResponse:
 
 @router.put("/v3/glossaries/{glossary_id}/dictionaries")
 async def put_dictionary_v3(glossary_id: str, request: Request) -> JSONResponse:
-    services = get_services(request)
-    params = await read_params(request)
-    key = await deepl_key(services, request, params)
-    store = glossary_store(services)
-    record = await store.get(glossary_id, key)
-    _may_change(key, record)
+    services, params, key, store, record = await _changeable(glossary_id, request)
     source, target = _pair(services, params.get("source_lang"), params.get("target_lang"))
     record = await store.put_dictionary(record, source, target, _entries(params), merge=False, who=_who(key))
     (d,) = [d for d in record.dictionaries if (d.source_lang, d.target_lang) == (source, target)]
@@ -254,12 +258,7 @@ async def put_dictionary_v3(glossary_id: str, request: Request) -> JSONResponse:
 
 @router.delete("/v3/glossaries/{glossary_id}/dictionaries")
 async def delete_dictionary_v3(glossary_id: str, request: Request) -> Response:
-    services = get_services(request)
-    params = await read_params(request)
-    key = await deepl_key(services, request, params)
-    store = glossary_store(services)
-    record = await store.get(glossary_id, key)
-    _may_change(key, record)
+    _services, params, key, store, record = await _changeable(glossary_id, request)
     source, target = _lang(params.get("source_lang"), "source_lang"), _lang(params.get("target_lang"), "target_lang")
     await store.delete_dictionary(record, source, target, _who(key))
     return Response(status_code=204)
